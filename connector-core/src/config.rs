@@ -1,0 +1,452 @@
+//! Configuration: from Fivetran's `map<string, string>` to a typed struct, and the setup form.
+//!
+//! `#[derive(Configuration)]` implements [`Configuration`] field by field through
+//! [`ConfigValue`], which says how one text value becomes a Rust value and what kind of form field
+//! shows it. Every bad field is reported at once in one [`ConfigError`], and a secret's value never
+//! appears in it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::str::FromStr;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The configuration as Fivetran hands it over: field name → text.
+pub type ConfigurationMap = BTreeMap<String, String>;
+
+/// A boxed future, as setup tests and syncs are stored.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A typed configuration with its setup form. Implemented by `#[derive(Configuration)]`.
+pub trait Configuration: Sized + Send + Sync + 'static {
+    /// The setup form: one field per struct field, and the setup tests.
+    fn form() -> Form;
+
+    /// Parses the configuration, reporting every bad field at once.
+    fn from_map(map: &ConfigurationMap) -> Result<Self, ConfigError>;
+
+    /// Names of the fields marked `secret`: their values are never logged.
+    fn secret_fields() -> &'static [&'static str];
+
+    /// The named setup tests (the `Test` RPC).
+    fn setup_tests() -> Vec<SetupTest<Self>>;
+}
+
+/// The configuration of a sync that takes none: any map is accepted and ignored.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoConfiguration;
+
+impl Configuration for NoConfiguration {
+    fn form() -> Form {
+        Form::default()
+    }
+
+    fn from_map(_: &ConfigurationMap) -> Result<Self, ConfigError> {
+        Ok(NoConfiguration)
+    }
+
+    fn secret_fields() -> &'static [&'static str] {
+        &[]
+    }
+
+    fn setup_tests() -> Vec<SetupTest<Self>> {
+        Vec::new()
+    }
+}
+
+/// A setup test: a name (unique id), a label shown while it runs, and the check itself, which
+/// returns an error whose message the user sees.
+pub struct SetupTest<C> {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub run: for<'a> fn(&'a C) -> BoxFuture<'a, anyhow::Result<()>>,
+}
+
+impl<C> fmt::Debug for SetupTest<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetupTest")
+            .field("name", &self.name)
+            .field("label", &self.label)
+            .finish()
+    }
+}
+
+/// The setup form, as the `ConfigurationForm` RPC returns it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Form {
+    pub fields: Vec<FormField>,
+    pub tests: Vec<FormTest>,
+}
+
+/// A setup test as the form lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FormTest {
+    pub name: String,
+    pub label: String,
+}
+
+/// One field of the setup form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FormField {
+    pub name: String,
+    pub label: String,
+    pub required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(flatten)]
+    pub kind: FieldKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<String>,
+}
+
+/// How the form shows a field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// A text box: plain, or a password box for secrets.
+    TextField(TextField),
+    /// A choice among fixed values.
+    DropdownField(Vec<String>),
+    /// An on/off switch.
+    ToggleField,
+}
+
+/// Fivetran's `TextField` enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TextField {
+    PlainText,
+    Password,
+    Hidden,
+}
+
+/// Every bad field of a configuration, and why. Never holds a secret's value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {}", .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct ConfigError {
+    pub problems: Vec<FieldProblem>,
+}
+
+/// One bad field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub reason: String,
+}
+
+impl fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` {}", self.field, self.reason)
+    }
+}
+
+/// A Rust type one configuration field can have: how its text is parsed and how the form shows it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read from a configuration value",
+    note = "a configuration field must be String, an integer, a float, bool, an enum with \
+            `#[derive(Dropdown)]`, a Vec of those, serde_json::Value, or an Option of one of them; \
+            mark any serde type `#[field(json)]` to read it from a JSON document"
+)]
+pub trait ConfigValue: Sized {
+    /// Parses the text. The error says what was expected and must not repeat the text.
+    fn parse(text: &str) -> Result<Self, String>;
+
+    /// The value when the field is absent, if absence is allowed (`Option` fields).
+    fn absent() -> Option<Self> {
+        None
+    }
+
+    /// How the form shows the field.
+    fn kind() -> FieldKind {
+        FieldKind::TextField(TextField::PlainText)
+    }
+}
+
+impl ConfigValue for String {
+    fn parse(text: &str) -> Result<Self, String> {
+        Ok(text.to_string())
+    }
+}
+
+macro_rules! config_numbers {
+    ($($ty:ty => $what:literal),* $(,)?) => {$(
+        impl ConfigValue for $ty {
+            fn parse(text: &str) -> Result<Self, String> {
+                <$ty>::from_str(text.trim()).map_err(|_| {
+                    format!(concat!("must be ", $what, " between {} and {}"), <$ty>::MIN, <$ty>::MAX)
+                })
+            }
+        }
+    )*};
+}
+
+config_numbers! {
+    i8 => "an integer", i16 => "an integer", i32 => "an integer", i64 => "an integer",
+    u8 => "a whole number", u16 => "a whole number", u32 => "a whole number",
+    u64 => "a whole number", usize => "a whole number",
+}
+
+impl ConfigValue for f64 {
+    fn parse(text: &str) -> Result<Self, String> {
+        f64::from_str(text.trim()).map_err(|_| "must be a number".to_string())
+    }
+}
+
+impl ConfigValue for f32 {
+    fn parse(text: &str) -> Result<Self, String> {
+        f32::from_str(text.trim()).map_err(|_| "must be a number".to_string())
+    }
+}
+
+impl ConfigValue for bool {
+    fn parse(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" | "on" => Ok(true),
+            "false" | "no" | "0" | "off" => Ok(false),
+            _ => Err("must be true or false".to_string()),
+        }
+    }
+
+    fn kind() -> FieldKind {
+        FieldKind::ToggleField
+    }
+}
+
+impl ConfigValue for serde_json::Value {
+    fn parse(text: &str) -> Result<Self, String> {
+        parse_json(text)
+    }
+}
+
+impl<T: ConfigValue> ConfigValue for Option<T> {
+    fn parse(text: &str) -> Result<Self, String> {
+        if text.trim().is_empty() {
+            Ok(None)
+        } else {
+            T::parse(text).map(Some)
+        }
+    }
+
+    fn absent() -> Option<Self> {
+        Some(None)
+    }
+
+    fn kind() -> FieldKind {
+        T::kind()
+    }
+}
+
+/// A list: a JSON array (`["a", "b"]`, `[1, 2]`) or comma-separated text (`a, b`).
+impl<T: ConfigValue> ConfigValue for Vec<T> {
+    fn parse(text: &str) -> Result<Self, String> {
+        let items: Vec<String> = if text.trim_start().starts_with('[') {
+            let array: Vec<serde_json::Value> =
+                serde_json::from_str(text).map_err(|e| format!("must be a JSON array ({e})"))?;
+            array
+                .into_iter()
+                .map(|item| match item {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                })
+                .collect()
+        } else {
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect()
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| T::parse(item).map_err(|why| format!("item {}: {why}", i + 1)))
+            .collect()
+    }
+}
+
+/// Parses a JSON document into any serde type (for `#[field(json)]`). The error names the
+/// position, never the text.
+pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|e| {
+        format!(
+            "must be a JSON document of the expected shape ({} at line {}, column {})",
+            classify(&e),
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+fn classify(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "syntax error",
+        serde_json::error::Category::Data => "unexpected shape",
+        serde_json::error::Category::Io => "read error",
+    }
+}
+
+/// A configuration map from a JSON object: strings as they are, other values as their JSON text
+/// (Fivetran passes every value as text). `null` is the empty configuration.
+pub fn configuration_from_json(document: serde_json::Value) -> Result<ConfigurationMap, String> {
+    match document {
+        serde_json::Value::Null => Ok(ConfigurationMap::new()),
+        serde_json::Value::Object(members) => Ok(members
+            .into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect()),
+        _ => Err("a configuration must be a JSON object of field names to values".to_string()),
+    }
+}
+
+/// Turns a field name into a label: `api_key` → `Api key`.
+pub fn default_label(field: &str) -> String {
+    let words = field.replace('_', " ");
+    let mut chars = words.trim().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Reads one field for `#[derive(Configuration)]`: a value, or the default, or `absent`, or a
+/// problem. A non-secret value that fails is quoted in the problem; a secret never is.
+pub fn read_field<T>(
+    map: &ConfigurationMap,
+    name: &str,
+    default: Option<&str>,
+    secret: bool,
+    parse: fn(&str) -> Result<T, String>,
+    absent: fn() -> Option<T>,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<T> {
+    let text = map
+        .get(name)
+        .map(String::as_str)
+        .filter(|t| !t.trim().is_empty())
+        .or(default);
+    let result = match text {
+        Some(text) => parse(text).map_err(|why| {
+            if secret {
+                format!("{why} (the value is secret and not shown)")
+            } else {
+                format!("{why}, not {text:?}")
+            }
+        }),
+        None => absent().ok_or_else(|| "is required but missing".to_string()),
+    };
+    result
+        .map_err(|reason| {
+            problems.push(FieldProblem {
+                field: name.to_string(),
+                reason,
+            })
+        })
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_comma_separated_or_json_arrays() {
+        assert_eq!(Vec::<u32>::parse("1, 2,3"), Ok(vec![1, 2, 3]));
+        assert_eq!(
+            Vec::<String>::parse(r#"["a,b", "c"]"#),
+            Ok(vec!["a,b".to_string(), "c".to_string()])
+        );
+        assert_eq!(Vec::<u32>::parse("[1, 2]"), Ok(vec![1, 2]));
+        assert_eq!(
+            Vec::<u32>::parse("1, x").unwrap_err(),
+            "item 2: must be a whole number between 0 and 4294967295"
+        );
+    }
+
+    #[test]
+    fn bad_fields_are_all_reported_and_secrets_never_shown() {
+        let map: ConfigurationMap = [("size", "ten"), ("key", "hunter2")]
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        let mut problems = Vec::new();
+        read_field::<u32>(
+            &map,
+            "size",
+            None,
+            false,
+            u32::parse,
+            u32::absent,
+            &mut problems,
+        );
+        read_field::<u32>(
+            &map,
+            "key",
+            None,
+            true,
+            u32::parse,
+            u32::absent,
+            &mut problems,
+        );
+        read_field::<String>(
+            &map,
+            "missing",
+            None,
+            false,
+            String::parse,
+            String::absent,
+            &mut problems,
+        );
+        let message = ConfigError { problems }.to_string();
+        assert!(
+            message.contains("`size` must be a whole number between 0 and 4294967295, not \"ten\""),
+            "{message}"
+        );
+        assert!(
+            message.contains("`key` must be a whole number"),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(
+            message.contains("`missing` is required but missing"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn defaults_and_options_fill_absent_fields() {
+        let map = ConfigurationMap::new();
+        let mut problems = Vec::new();
+        assert_eq!(
+            read_field::<u32>(
+                &map,
+                "n",
+                Some("100"),
+                false,
+                u32::parse,
+                u32::absent,
+                &mut problems
+            ),
+            Some(100)
+        );
+        assert_eq!(
+            read_field::<Option<u32>>(
+                &map,
+                "o",
+                None,
+                false,
+                Option::<u32>::parse,
+                Option::<u32>::absent,
+                &mut problems
+            ),
+            Some(None)
+        );
+        assert!(problems.is_empty());
+    }
+}

@@ -1,0 +1,35 @@
+//! `Connector`: what `#[sync]` implements, tying a sync function to its tables, its
+//! configuration and its state. `main!`, the driver and the test harness take a connector as a
+//! type parameter: the name of the `#[sync]` function.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::config::{BoxFuture, Configuration};
+use crate::operations::Operations;
+use crate::schema::TableSchema;
+
+/// A connector: implemented by `#[sync]` on a type named after the sync function.
+pub trait Connector: Send + Sync + 'static {
+    /// The configuration (`NoConfiguration` when the sync takes none).
+    type Config: Configuration;
+    /// The state (`NoState` when the sync takes none).
+    type State: Serialize + DeserializeOwned + Default + Send + 'static;
+
+    /// The `#[table]`s listed in `#[sync(tables(...))]`, in order.
+    fn tables() -> Vec<&'static TableSchema>;
+
+    /// The tables only known at run time, from `#[sync(schema = function)]`.
+    fn discover(config: &Self::Config) -> BoxFuture<'_, anyhow::Result<Vec<TableSchema>>>;
+
+    /// Runs the sync function.
+    fn sync<'a>(
+        ops: &'a Operations,
+        config: &'a Self::Config,
+        state: &'a mut Self::State,
+    ) -> BoxFuture<'a, anyhow::Result<()>>;
+}
+
+/// The state of a sync that keeps none: `{}`, whatever was saved before.
+#[derive(Debug, Clone, Copy, Default, Serialize, serde::Deserialize)]
+pub struct NoState {}

@@ -1,0 +1,237 @@
+//! The driver: runs one sync, the same way for every mode. It parses the configuration and the
+//! state, calls the `#[sync]` function on a task of its own, moves the operations to the sink on a
+//! thread of its own, and reports what happened. Modes differ only in the sink.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use tokio::sync::mpsc;
+
+use crate::config::{ConfigError, Configuration, ConfigurationMap};
+use crate::connector::Connector;
+use crate::operations::{CHANNEL_BATCHES, Message, Operations};
+use crate::record::{Record, RecordKind};
+use crate::schema::{TableRef, TableSchema};
+use crate::sink::Sink;
+
+/// Operations per kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub upserts: u64,
+    pub updates: u64,
+    pub deletes: u64,
+    pub truncates: u64,
+}
+
+impl Counts {
+    fn add(&mut self, kind: RecordKind) {
+        match kind {
+            RecordKind::Upsert => self.upserts += 1,
+            RecordKind::Update => self.updates += 1,
+            RecordKind::Delete => self.deletes += 1,
+            RecordKind::Truncate => self.truncates += 1,
+        }
+    }
+}
+
+/// What a sync sent: operations per table (by source name), checkpoints and warnings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub tables: BTreeMap<String, Counts>,
+    pub checkpoints: u64,
+    pub warnings: u64,
+}
+
+impl SyncReport {
+    /// Operations per kind over all tables.
+    pub fn total(&self) -> Counts {
+        self.tables
+            .values()
+            .fold(Counts::default(), |mut total, c| {
+                total.upserts += c.upserts;
+                total.updates += c.updates;
+                total.deletes += c.deletes;
+                total.truncates += c.truncates;
+                total
+            })
+    }
+
+    fn count(&mut self, record: &Record) {
+        let table = &record.table;
+        let counts = match (&table.schema, self.tables.get_mut(table.name.as_ref())) {
+            (None, Some(counts)) => counts,
+            _ => self.tables.entry(table.qualified_name()).or_default(),
+        };
+        counts.add(record.kind);
+    }
+}
+
+/// Why a sync failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The configuration did not parse.
+    #[error(transparent)]
+    Configuration(#[from] ConfigError),
+    /// The state did not parse.
+    #[error("invalid state: {0}")]
+    State(String),
+    /// The connector returned an error or panicked.
+    #[error("the sync failed: {0:#}")]
+    Connector(anyhow::Error),
+    /// The destination could not apply the operations.
+    #[error("the destination failed: {0:#}")]
+    Sink(anyhow::Error),
+}
+
+/// Runs one sync of connector `C` into `sink`, from a configuration and a state (`None`: `{}`).
+/// Returns the sink (with everything up to the last checkpoint durable, or the whole sync on
+/// success) and what happened.
+pub async fn run<C: Connector, S: Sink>(
+    configuration: &ConfigurationMap,
+    state_json: Option<&str>,
+    sink: S,
+) -> (S, Result<SyncReport, SyncError>) {
+    let prepared = match prepare::<C>(configuration, state_json).await {
+        Ok(prepared) => prepared,
+        Err(error) => return (sink, Err(error)),
+    };
+    let (config, mut state, tables, runtime_tables) = prepared;
+    let (sender, receiver) = mpsc::channel(CHANNEL_BATCHES);
+    let ops = Operations::new(sender, &runtime_tables);
+    let drain = tokio::task::spawn_blocking(move || drain(sink, &tables, receiver));
+
+    let task_ops = ops.clone();
+    let sync = tokio::spawn(async move { C::sync(&task_ops, &config, &mut state).await });
+    let connector_result = match sync.await {
+        Ok(Ok(())) => ops.finish().await,
+        Ok(Err(error)) => Err(error),
+        Err(join_error) => Err(anyhow::anyhow!(
+            "the sync panicked: {}",
+            panic_message(join_error)
+        )),
+    };
+    if connector_result.is_err() {
+        ops.abort().await;
+    }
+    drop(ops);
+
+    let (sink, report, sink_result) = drain.await.expect("the sink thread does not panic");
+    let outcome = match (sink_result, connector_result) {
+        (Err(error), _) => Err(SyncError::Sink(error)),
+        (Ok(()), Err(error)) => Err(SyncError::Connector(error)),
+        (Ok(()), Ok(())) => Ok(report),
+    };
+    (sink, outcome)
+}
+
+type Prepared<C> = (
+    <C as Connector>::Config,
+    <C as Connector>::State,
+    Vec<TableRef>,
+    Vec<TableRef>,
+);
+
+async fn prepare<C: Connector>(
+    configuration: &ConfigurationMap,
+    state_json: Option<&str>,
+) -> Result<Prepared<C>, SyncError> {
+    let config = C::Config::from_map(configuration)?;
+    let state = parse_state::<C::State>(state_json)?;
+    let runtime: Vec<TableRef> = C::discover(&config)
+        .await
+        .map_err(|e| SyncError::Connector(e.context("the schema function failed")))?
+        .into_iter()
+        .map(TableRef::from)
+        .collect();
+    let mut tables: Vec<TableRef> = C::tables().into_iter().map(TableRef::Static).collect();
+    tables.extend(runtime.iter().cloned());
+    Ok((config, state, tables, runtime))
+}
+
+/// Reads a state: absent or empty means `{}`; anything else must be a JSON object of the
+/// connector's state type.
+pub fn parse_state<T: serde::de::DeserializeOwned + Default>(
+    state_json: Option<&str>,
+) -> Result<T, SyncError> {
+    let Some(text) = state_json.filter(|t| !t.trim().is_empty()) else {
+        return Ok(T::default());
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| SyncError::State(format!("not JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(SyncError::State("the state must be a JSON object".into()));
+    }
+    serde_json::from_value(value).map_err(|e| SyncError::State(e.to_string()))
+}
+
+/// The sink's loop: applies messages in order until the sync finishes or aborts.
+fn drain<S: Sink>(
+    mut sink: S,
+    tables: &[TableRef],
+    mut receiver: mpsc::Receiver<Message>,
+) -> (S, SyncReport, anyhow::Result<()>) {
+    let mut report = SyncReport::default();
+    let mut result = sink.begin(tables);
+    while result.is_ok() {
+        let Some(message) = receiver.blocking_recv() else {
+            sink.abort();
+            break;
+        };
+        result = match message {
+            Message::Records(records) => records.into_iter().try_for_each(|record| {
+                report.count(&record);
+                sink.write(record)
+            }),
+            Message::Warning(text) => {
+                report.warnings += 1;
+                sink.warning(&text)
+            }
+            Message::Checkpoint { state_json, done } => sink.checkpoint(&state_json).map(|()| {
+                report.checkpoints += 1;
+                // The caller may have gone (its task was cancelled); the checkpoint stands.
+                let _ = done.send(());
+            }),
+            Message::Finish => {
+                let finished = sink.finish();
+                return (sink, report, finished);
+            }
+            Message::Abort => {
+                sink.abort();
+                break;
+            }
+        };
+    }
+    if result.is_err() {
+        sink.abort();
+    }
+    (sink, report, result)
+}
+
+fn panic_message(error: tokio::task::JoinError) -> String {
+    if !error.is_panic() {
+        return "the sync task was cancelled".to_string();
+    }
+    let payload = error.into_panic();
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-text panic payload".to_string())
+}
+
+impl fmt::Display for Counts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} upserts, {} updates, {} deletes, {} truncates",
+            self.upserts, self.updates, self.deletes, self.truncates
+        )
+    }
+}
+
+/// The declared tables of a connector with their run-time ones, for `schema` and the Schema RPC.
+pub async fn declared_tables<C: Connector>(config: &C::Config) -> anyhow::Result<Vec<TableSchema>> {
+    let mut tables: Vec<TableSchema> = C::tables().into_iter().cloned().collect();
+    tables.extend(C::discover(config).await?);
+    Ok(tables)
+}

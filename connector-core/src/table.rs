@@ -1,0 +1,176 @@
+//! The traits that `#[table]` implements, and the field types it accepts.
+//!
+//! `#[table]` on a struct implements [`Table`] (schema + encoding), generates a `<Name>Key` struct
+//! implementing [`Key`] and a `<Name>Patch` builder implementing [`Patch`]. `#[sync(tables(...))]`
+//! implements [`Declared`] for each table it lists, which is what lets the sync emit its rows.
+//! Each supported Rust type implements [`ColumnType`]; a type without a Fivetran type fails to
+//! compile with the list of the accepted ones.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::schema::{DataType, TableSchema};
+use crate::value::Value;
+
+/// A table whose schema is known at compile time. Implemented by `#[table]`.
+pub trait Table: Send + 'static {
+    /// The table's name as declared (the destination applies Fivetran naming to it).
+    const NAME: &'static str;
+    /// The destination name after Fivetran naming: two declared tables must not share it.
+    const DESTINATION_NAME: &'static str;
+
+    /// The schema: name, optional schema name, columns in declaration order.
+    fn schema() -> &'static TableSchema;
+
+    /// The row as one cell per column, in column order.
+    fn into_cells(self) -> Vec<Value>;
+}
+
+/// The whole primary key of one table: what `delete` needs. Generated as `<Name>Key`.
+pub trait Key: Send + 'static {
+    type Table: Table;
+
+    /// The key cells, as `(column index, value)`.
+    fn into_cells(self) -> Vec<(u16, Value)>;
+}
+
+/// A partial row of one table: its key and the columns to change. Generated as `<Name>Patch`,
+/// started by `<Name>::patch(key)`.
+pub trait Patch: Send + 'static {
+    type Table: Table;
+
+    /// The key cells followed by the changed cells, as `(column index, value)`.
+    fn into_cells(self) -> Vec<(u16, Value)>;
+}
+
+/// A table that the `#[sync]` function declares in `tables(...)`: only these can be emitted.
+#[diagnostic::on_unimplemented(
+    message = "table `{Self}` is not declared by the `#[sync]` function",
+    label = "not listed in `#[sync(tables(...))]`",
+    note = "add `{Self}` to the `tables(...)` list of the `#[sync]` attribute"
+)]
+pub trait Declared: Table {
+    /// Position of the table in the `tables(...)` list.
+    const INDEX: usize;
+}
+
+/// A Rust type that a `#[table]` field can have, and its Fivetran type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no Fivetran type",
+    label = "not a column type",
+    note = "a `#[table]` field must be one of: bool, i8, i16, i32, i64, u8, u16, u32, \
+            rust_decimal::Decimal, f32, f64, chrono::NaiveDate, chrono::NaiveDateTime, \
+            chrono::DateTime<Utc>, Vec<u8>, String, serde_json::Value, or an Option of one of them"
+)]
+pub trait ColumnType {
+    const DATA_TYPE: DataType;
+    const NULLABLE: bool = false;
+
+    fn into_value(self) -> Value;
+}
+
+macro_rules! column_types {
+    ($($ty:ty => $data_type:expr),* $(,)?) => {$(
+        impl ColumnType for $ty {
+            const DATA_TYPE: DataType = $data_type;
+
+            #[inline]
+            fn into_value(self) -> Value {
+                Value::from(self)
+            }
+        }
+    )*};
+}
+
+column_types! {
+    bool => DataType::Boolean,
+    i8 => DataType::Short,
+    i16 => DataType::Short,
+    u8 => DataType::Short,
+    i32 => DataType::Int,
+    u16 => DataType::Int,
+    i64 => DataType::Long,
+    u32 => DataType::Long,
+    Decimal => DataType::DEFAULT_DECIMAL,
+    f32 => DataType::Float,
+    f64 => DataType::Double,
+    NaiveDate => DataType::NaiveDate,
+    NaiveDateTime => DataType::NaiveDatetime,
+    DateTime<Utc> => DataType::UtcDatetime,
+    Vec<u8> => DataType::Binary,
+    String => DataType::String,
+}
+
+impl ColumnType for serde_json::Value {
+    const DATA_TYPE: DataType = DataType::Json;
+
+    fn into_value(self) -> Value {
+        match self {
+            serde_json::Value::Null => Value::Null,
+            document => Value::Json(document.to_string()),
+        }
+    }
+}
+
+impl<T: ColumnType> ColumnType for Option<T> {
+    const DATA_TYPE: DataType = T::DATA_TYPE;
+    const NULLABLE: bool = true;
+
+    #[inline]
+    fn into_value(self) -> Value {
+        self.map_or(Value::Null, T::into_value)
+    }
+}
+
+/// A field that `#[column(json)]` can store as JSON: a `String` holding a JSON document.
+#[diagnostic::on_unimplemented(
+    message = "`#[column(json)]` needs a `String` or `serde_json::Value` field, not `{Self}`"
+)]
+pub trait JsonColumn {
+    fn into_json(self) -> Value;
+}
+
+impl JsonColumn for String {
+    fn into_json(self) -> Value {
+        Value::Json(self)
+    }
+}
+
+impl JsonColumn for serde_json::Value {
+    fn into_json(self) -> Value {
+        ColumnType::into_value(self)
+    }
+}
+
+impl<T: JsonColumn> JsonColumn for Option<T> {
+    fn into_json(self) -> Value {
+        self.map_or(Value::Null, T::into_json)
+    }
+}
+
+/// A field that `#[column(xml)]` can store as XML: a `String` holding an XML document.
+#[diagnostic::on_unimplemented(message = "`#[column(xml)]` needs a `String` field, not `{Self}`")]
+pub trait XmlColumn {
+    fn into_xml(self) -> Value;
+}
+
+impl XmlColumn for String {
+    fn into_xml(self) -> Value {
+        Value::Xml(self)
+    }
+}
+
+impl<T: XmlColumn> XmlColumn for Option<T> {
+    fn into_xml(self) -> Value {
+        self.map_or(Value::Null, T::into_xml)
+    }
+}
+
+/// A field that `#[column(decimal(p, s))]` applies to: a `Decimal`.
+#[diagnostic::on_unimplemented(
+    message = "`#[column(decimal(..))]` needs a `rust_decimal::Decimal` field, not `{Self}`"
+)]
+pub trait DecimalColumn: ColumnType {}
+
+impl DecimalColumn for Decimal {}
+impl DecimalColumn for Option<Decimal> {}

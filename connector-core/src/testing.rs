@@ -1,0 +1,145 @@
+//! In-process testing of a connector: run its sync against an in-memory destination and look at
+//! the tables as the destination holds them, the checkpointed states and the operation counts.
+//!
+//! ```ignore
+//! let mut destination = Destination::new();
+//! let run = destination.sync::<update>(json!({"api_key": "k"})).await?;
+//! assert_eq!(run.report.total().upserts, 3);
+//! assert_eq!(destination.table("hello_world").live_rows().len(), 3);
+//! assert_eq!(destination.state(), json!({"cursor": 3}));
+//! ```
+//! A [`Destination`] keeps its tables and its state across syncs, like `files/` between runs of
+//! `debug`, so a test can run a connector several times and watch its cursor advance.
+
+use std::fmt;
+
+use crate::config::{ConfigurationMap, configuration_from_json};
+use crate::connector::Connector;
+use crate::driver::{self, SyncError, SyncReport};
+use crate::sink::{MemorySink, MemoryTable, MemoryWarehouse};
+
+/// An in-memory destination and the state the next sync starts from.
+#[derive(Debug, Default, Clone)]
+pub struct Destination {
+    warehouse: MemoryWarehouse,
+    state: Option<String>,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default)]
+pub struct SyncRun {
+    /// Operations per table, checkpoints and warnings.
+    pub report: SyncReport,
+    /// Every state checkpointed, in order.
+    pub states: Vec<serde_json::Value>,
+    /// Every warning, in order.
+    pub warnings: Vec<String>,
+}
+
+/// A failed sync: why, and what it had done (the destination holds what was checkpointed).
+#[derive(Debug)]
+pub struct SyncFailed {
+    pub error: SyncError,
+    pub run: SyncRun,
+}
+
+impl fmt::Display for SyncFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for SyncFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl Destination {
+    /// An empty destination; the first sync starts from `{}`.
+    pub fn new() -> Destination {
+        Destination::default()
+    }
+
+    /// An empty destination whose first sync starts from `state`.
+    pub fn with_state(state: serde_json::Value) -> Destination {
+        Destination {
+            state: Some(state.to_string()),
+            ..Destination::default()
+        }
+    }
+
+    /// Runs one sync of connector `C` with a configuration given as a JSON object (values that
+    /// are not strings are passed as their JSON text, as Fivetran passes every value as text).
+    pub async fn sync<C: Connector>(
+        &mut self,
+        configuration: serde_json::Value,
+    ) -> Result<SyncRun, SyncFailed> {
+        let configuration = configuration_map(configuration);
+        let sink = MemorySink::new(std::mem::take(&mut self.warehouse));
+        let (sink, outcome) =
+            driver::run::<C, _>(&configuration, self.state.as_deref(), sink).await;
+        if let Some(last) = sink.states.last() {
+            self.state = Some(last.clone());
+        }
+        let states = sink
+            .states
+            .iter()
+            .map(|s| serde_json::from_str(s).expect("states are JSON"))
+            .collect();
+        let warnings = sink.warnings.clone();
+        self.warehouse = sink.into_warehouse();
+        match outcome {
+            Ok(report) => Ok(SyncRun {
+                report,
+                states,
+                warnings,
+            }),
+            Err(error) => Err(SyncFailed {
+                error,
+                run: SyncRun {
+                    states,
+                    warnings,
+                    ..SyncRun::default()
+                },
+            }),
+        }
+    }
+
+    /// A table by destination name (`schema.table` for a table in a schema).
+    ///
+    /// # Panics
+    /// When there is no such table; the message lists the tables there are.
+    pub fn table(&self, name: &str) -> &MemoryTable {
+        self.warehouse.table(name).unwrap_or_else(|| {
+            let names: Vec<String> = self
+                .warehouse
+                .tables()
+                .iter()
+                .map(MemoryTable::qualified_name)
+                .collect();
+            panic!("no table `{name}` at the destination; it has: {names:?}")
+        })
+    }
+
+    /// Every table.
+    pub fn warehouse(&self) -> &MemoryWarehouse {
+        &self.warehouse
+    }
+
+    /// The state the next sync starts from (`{}` before any checkpoint).
+    pub fn state(&self) -> serde_json::Value {
+        self.state.as_deref().map_or_else(
+            || serde_json::json!({}),
+            |s| serde_json::from_str(s).expect("states are JSON"),
+        )
+    }
+}
+
+/// A configuration map from a JSON object (see [`configuration_from_json`]).
+///
+/// # Panics
+/// When `configuration` is neither an object nor null.
+pub fn configuration_map(configuration: serde_json::Value) -> ConfigurationMap {
+    configuration_from_json(configuration).unwrap_or_else(|why| panic!("{why}"))
+}

@@ -1,0 +1,197 @@
+//! `#[derive(Configuration)]` and `#[derive(Dropdown)]`: parsing from the configuration map
+//! (every bad field reported), the setup form, the secret fields and the setup tests.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::private;
+use crate::ast::{self, Config, ConfigField, Dropdown};
+
+pub fn expand(config: &Config) -> TokenStream {
+    let p = private();
+    let ident = config.ident;
+    let reads = config.fields.iter().map(|f| read(f));
+    let idents: Vec<_> = config.fields.iter().map(|f| f.ident).collect();
+    let build = if idents.is_empty() {
+        quote!(#p::Result::Ok(#ident {}))
+    } else {
+        quote! {
+            if let (#(#p::Option::Some(#idents),)*) = (#(#idents,)*) {
+                return #p::Result::Ok(#ident { #(#idents),* });
+            }
+            #p::Result::Err(#p::ConfigError { problems })
+        }
+    };
+    let fields = config.fields.iter().map(|f| form_field(f));
+    let secrets = config
+        .fields
+        .iter()
+        .filter(|f| f.attr.secret.is_some())
+        .map(ConfigField::key);
+    let tests = config.tests.iter().map(|test| {
+        let function = &test.function;
+        let name = function.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let label = test.label.as_ref().map_or_else(|| crate_label(&name), |l| l.value.clone());
+        quote_spanned! {function.span()=>
+            #p::SetupTest {
+                name: #name,
+                label: #label,
+                run: {
+                    fn run(config: &#ident) -> #p::BoxFuture<'_, #p::anyhow::Result<()>> {
+                        #p::Box::pin(async move { #p::IntoSyncResult::into_sync_result(#function(config).await) })
+                    }
+                    run
+                },
+            }
+        }
+    });
+    let form_tests = config.tests.iter().map(|test| {
+        let name = test
+            .function
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let label = test
+            .label
+            .as_ref()
+            .map_or_else(|| crate_label(&name), |l| l.value.clone());
+        quote!(#p::FormTest { name: #p::String::from(#name), label: #p::String::from(#label) })
+    });
+    quote! {
+        #[automatically_derived]
+        impl #p::Configuration for #ident {
+            fn form() -> #p::Form {
+                #p::Form {
+                    fields: <[_]>::into_vec(#p::Box::new([#(#fields),*])),
+                    tests: <[_]>::into_vec(#p::Box::new([#(#form_tests),*])),
+                }
+            }
+
+            fn from_map(map: &#p::ConfigurationMap) -> #p::Result<Self, #p::ConfigError> {
+                let mut problems = #p::Vec::new();
+                #(#reads)*
+                #build
+            }
+
+            fn secret_fields() -> &'static [&'static str] {
+                &[#(#secrets),*]
+            }
+
+            fn setup_tests() -> #p::Vec<#p::SetupTest<Self>> {
+                <[_]>::into_vec(#p::Box::new([#(#tests),*]))
+            }
+        }
+    }
+}
+
+/// `let field = read_field(...)`: the parsed value, or `None` with a problem recorded.
+fn read(field: &ConfigField) -> TokenStream {
+    let p = private();
+    let ident = field.ident;
+    let ty = field.ty;
+    let key = field.key();
+    let default = match &field.attr.default {
+        Some(d) => {
+            let d = &d.value;
+            quote!(#p::Option::Some(#d))
+        }
+        None => quote!(#p::Option::None),
+    };
+    let secret = field.attr.secret.is_some();
+    let (parse, absent) = match (field.attr.json, ast::option_inner(ty)) {
+        (Some(_), Some(inner)) => (
+            quote!(|text| #p::parse_json::<#inner>(text).map(#p::Option::Some)),
+            quote!(|| #p::Option::Some(#p::Option::None)),
+        ),
+        (Some(_), None) => (quote!(#p::parse_json::<#ty>), quote!(|| #p::Option::None)),
+        (None, _) => (
+            quote_spanned!(ty.span()=> <#ty as #p::ConfigValue>::parse),
+            quote_spanned!(ty.span()=> <#ty as #p::ConfigValue>::absent),
+        ),
+    };
+    quote! {
+        let #ident: #p::Option<#ty> = #p::read_field(map, #key, #default, #secret, #parse, #absent, &mut problems);
+    }
+}
+
+fn form_field(field: &ConfigField) -> TokenStream {
+    let p = private();
+    let ty = field.ty;
+    let key = field.key();
+    let label = field.attr.label.as_ref().map_or_else(
+        || crate_label(&field.ident.to_string()),
+        |l| l.value.clone(),
+    );
+    let optional_text = |value: &Option<crate::attr::Spanned<String>>| match value {
+        Some(v) => {
+            let v = &v.value;
+            quote!(#p::Option::Some(#p::String::from(#v)))
+        }
+        None => quote!(#p::Option::None),
+    };
+    let description = optional_text(&field.attr.description);
+    let placeholder = optional_text(&field.attr.placeholder);
+    let default_value = optional_text(&field.attr.default);
+    let required = field.attr.default.is_none() && ast::option_inner(ty).is_none();
+    let kind = if field.attr.secret.is_some() {
+        quote!(#p::FieldKind::TextField(#p::TextField::Password))
+    } else if field.attr.json.is_some() {
+        quote!(#p::FieldKind::TextField(#p::TextField::PlainText))
+    } else {
+        quote_spanned!(ty.span()=> <#ty as #p::ConfigValue>::kind())
+    };
+    quote! {
+        #p::FormField {
+            name: #p::String::from(#key),
+            label: #p::String::from(#label),
+            required: #required,
+            description: #description,
+            kind: #kind,
+            default_value: #default_value,
+            placeholder: #placeholder,
+        }
+    }
+}
+
+/// `api_key` → `Api key`.
+fn crate_label(name: &str) -> String {
+    let words = name.replace('_', " ");
+    let mut chars = words.trim().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+pub fn expand_dropdown(dropdown: &Dropdown) -> TokenStream {
+    let p = private();
+    let ident = dropdown.ident;
+    let values: Vec<&String> = dropdown.options.iter().map(|(_, v)| &v.value).collect();
+    let variants = dropdown.options.iter().map(|(v, _)| v);
+    let expected = values
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let error = format!("must be one of {expected}");
+    quote! {
+        #[automatically_derived]
+        impl #p::ConfigValue for #ident {
+            fn parse(text: &str) -> #p::Result<Self, #p::String> {
+                let text = text.trim();
+                #(
+                    if text.eq_ignore_ascii_case(#values) {
+                        return #p::Result::Ok(#ident::#variants);
+                    }
+                )*
+                #p::Result::Err(#p::String::from(#error))
+            }
+
+            fn kind() -> #p::FieldKind {
+                #p::FieldKind::DropdownField(<[_]>::into_vec(#p::Box::new([#(#p::String::from(#values)),*])))
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! `#[sync]`: the function as written, a type of the same name implementing `Connector`
+//! (types and functions live in different namespaces, so `main!(update)` and a direct call
+//! `update(&ops)` both work), `Declared` for each listed table, and a compile-time check that no
+//! two listed tables share a destination name.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::private;
+use crate::ast::Sync;
+
+pub fn expand(sync: &Sync) -> TokenStream {
+    let item = sync.item;
+    let connector = connector(sync, false);
+    let declared = declared(sync);
+    quote! {
+        #item
+        #connector
+        #declared
+    }
+}
+
+/// What is emitted beside the errors when the signature is wrong: the function and a
+/// `Connector` that is never run, so `main!` and calls elsewhere raise no further errors.
+pub fn fallback(sync: &Sync) -> TokenStream {
+    let item = sync.item;
+    let connector = connector(sync, true);
+    quote! {
+        #item
+        #connector
+    }
+}
+
+fn connector(sync: &Sync, stub: bool) -> TokenStream {
+    let p = private();
+    let ident = &sync.item.sig.ident;
+    let vis = &sync.item.vis;
+    let config = sync
+        .config
+        .map_or_else(|| quote!(#p::NoConfiguration), |t| quote!(#t));
+    let state = sync
+        .state
+        .map_or_else(|| quote!(#p::NoState), |t| quote!(#t));
+    let tables = sync
+        .attr
+        .tables
+        .iter()
+        .flatten()
+        .map(|path| quote_spanned!(path.span()=> <#path as #p::Table>::schema()));
+    let (discover, run) = if stub {
+        let never = quote!(::core::unreachable!(
+            "this `#[sync]` function did not compile"
+        ));
+        (never.clone(), never)
+    } else {
+        let config_arg = sync.config.map(|_| quote!(config));
+        let state_arg = sync.state.map(|_| quote!(state));
+        let args = [Some(quote!(ops)), config_arg.clone(), state_arg]
+            .into_iter()
+            .flatten();
+        let discover = match &sync.attr.schema {
+            Some(function) => {
+                let arg = config_arg.into_iter();
+                quote_spanned! {function.span()=>
+                    #p::Box::pin(async move {
+                        let _ = &config;
+                        #p::IntoSchemaResult::into_schema_result(#function(#(#arg),*).await)
+                    })
+                }
+            }
+            None => {
+                quote!(#p::Box::pin(async move { let _ = config; #p::Result::Ok(#p::Vec::new()) }))
+            }
+        };
+        let run = quote_spanned! {ident.span()=>
+            #p::Box::pin(async move {
+                let _ = (&config, &state);
+                #p::IntoSyncResult::into_sync_result(#ident(#(#args),*).await)
+            })
+        };
+        (discover, run)
+    };
+    let doc = format!("The connector whose sync is `{ident}`: pass it to `main!` or to `testing`.");
+    quote! {
+        #[doc = #doc]
+        #[allow(non_camel_case_types)]
+        #vis struct #ident {}
+
+        #[automatically_derived]
+        impl #p::Connector for #ident {
+            type Config = #config;
+            type State = #state;
+
+            fn tables() -> #p::Vec<&'static #p::TableSchema> {
+                <[_]>::into_vec(#p::Box::new([#(#tables),*]))
+            }
+
+            fn discover(config: &Self::Config) -> #p::BoxFuture<'_, #p::anyhow::Result<#p::Vec<#p::TableSchema>>> {
+                #discover
+            }
+
+            fn sync<'a>(
+                ops: &'a #p::Operations,
+                config: &'a Self::Config,
+                state: &'a mut Self::State,
+            ) -> #p::BoxFuture<'a, #p::anyhow::Result<()>> {
+                #run
+            }
+        }
+    }
+}
+
+/// `Declared` for each listed table, and the check that their destination names differ.
+fn declared(sync: &Sync) -> TokenStream {
+    let p = private();
+    let tables: Vec<&syn::Path> = sync.attr.tables.iter().flatten().collect();
+    let impls = tables.iter().enumerate().map(|(index, path)| {
+        quote_spanned! {path.span()=>
+            #[automatically_derived]
+            impl #p::Declared for #path {
+                const INDEX: usize = #index;
+            }
+        }
+    });
+    let mut collisions = Vec::new();
+    for (i, later) in tables.iter().enumerate() {
+        for earlier in &tables[..i] {
+            let message = format!(
+                "tables `{}` and `{}` have the same destination name",
+                quote!(#earlier),
+                quote!(#later)
+            );
+            collisions.push(quote_spanned! {later.span()=>
+                if #p::same_name(
+                    <#earlier as #p::Table>::DESTINATION_NAME,
+                    <#later as #p::Table>::DESTINATION_NAME,
+                ) {
+                    ::core::panic!(#message);
+                }
+            });
+        }
+    }
+    let check = if collisions.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(const _: () = { #(#collisions)* };)
+    };
+    quote! {
+        #(#impls)*
+        #check
+    }
+}

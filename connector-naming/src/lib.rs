@@ -1,0 +1,300 @@
+//! Fivetran naming rules: how a source name becomes a destination name.
+//!
+//! Both the `connector-macros` crate (at compile time, to reject colliding names) and the
+//! `connector-core` runtime use this crate, so the two always agree.
+//!
+//! The rules, applied in this order:
+//!
+//! 1. **Transliterate** non-ASCII text and drop accents (`Città` → `Citta`, `ß` → `ss`).
+//!    Characters with no transliteration become `_`. When one capital becomes several letters,
+//!    they take the case of the next source letter (`Æther` → `Aether`, `ЖУК` → `ZHUK`), so a
+//!    single source letter never creates a camelCase boundary in rule 3.
+//! 2. **Replace** every character that is not an ASCII letter, digit or `_` by `_`
+//!    (`user-data` → `user_data`, `place name` → `place_name`).
+//! 3. **Split camelCase**: insert `_` at a lower→Upper boundary (`userData` → `user_Data`),
+//!    at a digit→Upper boundary (`address2Line` → `address2_Line`) and before the last capital
+//!    of a run of capitals followed by a lower-case letter (`HTTPServer` → `HTTP_Server`).
+//!    Letters and digits are otherwise not split (`address2`, `v2`, `Address2`).
+//! 4. **Collapse** runs of `_` into one (`a__b` → `a_b`).
+//! 5. **Lower-case** everything.
+//! 6. **Prefix** `_` when the name starts with a digit (`2fa` → `_2fa`).
+//! 7. **Tables and schemas only**: drop leading underscores that precede a letter
+//!    (`_users` → `users`), but keep them before a digit (`_2fa`) or when nothing follows (`_`).
+//!
+//! Trailing underscores are kept (`name_` → `name_`), and an empty name stays empty.
+//!
+//! ```
+//! use connector_naming::{column_name, table_name};
+//!
+//! assert_eq!(column_name("updatedAt"), "updated_at");
+//! assert_eq!(column_name("_users"), "_users");
+//! assert_eq!(table_name("_users"), "users");
+//! ```
+
+use std::borrow::Cow;
+
+use deunicode::AsciiChars;
+
+/// Destination name of a table (Fivetran naming).
+///
+/// Follows the column rules, then drops leading underscores that precede a letter.
+///
+/// ```
+/// use connector_naming::table_name;
+///
+/// assert_eq!(table_name("UserAccounts"), "user_accounts");
+/// assert_eq!(table_name("_users"), "users");
+/// assert_eq!(table_name("2fa"), "_2fa");
+/// ```
+#[must_use]
+pub fn table_name(source: &str) -> String {
+    let mut name = normalize(source);
+    let underscores = name.len() - name.trim_start_matches('_').len();
+    if name[underscores..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name.drain(..underscores);
+    }
+    name
+}
+
+/// Destination name of a column (Fivetran naming).
+///
+/// Leading underscores are kept, so `_fivetran_synced` stays `_fivetran_synced`.
+///
+/// ```
+/// use connector_naming::column_name;
+///
+/// assert_eq!(column_name("createdAt"), "created_at");
+/// assert_eq!(column_name("Città"), "citta");
+/// assert_eq!(column_name("2fa"), "_2fa");
+/// assert_eq!(column_name("_fivetran_synced"), "_fivetran_synced");
+/// ```
+#[must_use]
+pub fn column_name(source: &str) -> String {
+    normalize(source)
+}
+
+/// Destination name of a schema (follows the table rules).
+///
+/// ```
+/// use connector_naming::schema_name;
+///
+/// assert_eq!(schema_name("MySchema"), "my_schema");
+/// assert_eq!(schema_name("_staging"), "staging");
+/// ```
+#[must_use]
+pub fn schema_name(source: &str) -> String {
+    table_name(source)
+}
+
+/// Rule 1: transliterate to ASCII; borrows when the source is already ASCII.
+fn transliterate(source: &str) -> Cow<'_, str> {
+    if source.is_ascii() {
+        return Cow::Borrowed(source);
+    }
+    let mut out = String::with_capacity(source.len() + 8);
+    let mut chars = source.chars().peekable();
+    // `ascii_chars` yields one item per source char, trimming the spaces that separate
+    // transliterated CJK syllables at the end of the string.
+    for ascii in source.ascii_chars() {
+        let Some(c) = chars.next() else { break };
+        let ascii = ascii.unwrap_or("_");
+        if c.is_uppercase() && ascii.len() > 1 && ascii.bytes().all(|b| b.is_ascii_alphabetic()) {
+            // `Æ` is "AE" but `Ж` is "Zh": pick all-caps or title case from the next letter.
+            let title = chars.peek().is_some_and(|n| n.is_lowercase());
+            for (i, b) in ascii.bytes().enumerate() {
+                let upper = i == 0 || !title;
+                out.push(char::from(if upper {
+                    b.to_ascii_uppercase()
+                } else {
+                    b.to_ascii_lowercase()
+                }));
+            }
+        } else {
+            out.push_str(ascii);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Rules 1–6, shared by every kind of name.
+fn normalize(source: &str) -> String {
+    let ascii = transliterate(source);
+    // Rule 2: anything but an ASCII letter, digit or `_` becomes `_`.
+    let bytes: Vec<u8> = ascii
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { b } else { b'_' })
+        .collect();
+
+    let mut out = String::with_capacity(bytes.len() + 4);
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'_' {
+            // Rule 4: collapse runs of `_`.
+            if !out.ends_with('_') {
+                out.push('_');
+            }
+            continue;
+        }
+        // Rule 3: camelCase boundaries. The inserted `_` always sits between two
+        // alphanumerics, so it never creates a run of underscores.
+        if b.is_ascii_uppercase() && i > 0 {
+            let prev = bytes[i - 1];
+            let next_is_lower = bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_is_lower)
+            {
+                out.push('_');
+            }
+        }
+        // Rule 5: lower-case.
+        out.push(char::from(b.to_ascii_lowercase()));
+    }
+
+    // Rule 6: a name may not start with a digit.
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `(source, column name, table name)`.
+    const CASES: &[(&str, &str, &str)] = &[
+        // Empty and symbol-only names.
+        ("", "", ""),
+        ("$$", "_", "_"),
+        ("_", "_", "_"),
+        ("___", "_", "_"),
+        // Already fine.
+        ("users", "users", "users"),
+        ("user_data", "user_data", "user_data"),
+        ("_fivetran_synced", "_fivetran_synced", "fivetran_synced"),
+        ("_fivetran_deleted", "_fivetran_deleted", "fivetran_deleted"),
+        // Separators.
+        ("place name", "place_name", "place_name"),
+        ("user-data", "user_data", "user_data"),
+        ("user.data", "user_data", "user_data"),
+        ("user - data", "user_data", "user_data"),
+        ("a__b", "a_b", "a_b"),
+        ("a.-/ b", "a_b", "a_b"),
+        ("name_", "name_", "name_"),
+        ("name!", "name_", "name_"),
+        ("(name)", "_name_", "name_"),
+        // camelCase and capitals.
+        ("userData", "user_data", "user_data"),
+        ("updatedAt", "updated_at", "updated_at"),
+        ("createdAt", "created_at", "created_at"),
+        ("UserAccounts", "user_accounts", "user_accounts"),
+        ("ID", "id", "id"),
+        ("UserID", "user_id", "user_id"),
+        ("userId", "user_id", "user_id"),
+        ("HTTPServer", "http_server", "http_server"),
+        (
+            "getHTTPResponseCode",
+            "get_http_response_code",
+            "get_http_response_code",
+        ),
+        ("XMLHttpRequest", "xml_http_request", "xml_http_request"),
+        ("USER_ID", "user_id", "user_id"),
+        ("User_Data", "user_data", "user_data"),
+        ("already_Snake", "already_snake", "already_snake"),
+        ("A", "a", "a"),
+        ("aB", "a_b", "a_b"),
+        ("Ab", "ab", "ab"),
+        // Digits.
+        ("address2", "address2", "address2"),
+        ("Address2", "address2", "address2"),
+        ("address2Line", "address2_line", "address2_line"),
+        ("v2", "v2", "v2"),
+        ("HTTP2Server", "http2_server", "http2_server"),
+        ("sha256sum", "sha256sum", "sha256sum"),
+        ("2fa", "_2fa", "_2fa"),
+        // A digit before a capital splits, even at the start (rule 3 before rule 6).
+        ("2FA", "_2_fa", "_2_fa"),
+        ("123", "_123", "_123"),
+        ("_2fa", "_2fa", "_2fa"),
+        ("__2fa", "_2fa", "_2fa"),
+        ("2 factor", "_2_factor", "_2_factor"),
+        // Leading underscores.
+        ("_users", "_users", "users"),
+        ("__x", "_x", "x"),
+        ("$users", "_users", "users"),
+        (" users", "_users", "users"),
+        // Accents and non-Latin scripts.
+        ("Città", "citta", "citta"),
+        ("café", "cafe", "cafe"),
+        ("Straße", "strasse", "strasse"),
+        ("Ünïcödé", "unicode", "unicode"),
+        ("Ñandú", "nandu", "nandu"),
+        ("naïveCafé", "naive_cafe", "naive_cafe"),
+        ("prix (€)", "prix_eur_", "prix_eur_"),
+        ("Łódź", "lodz", "lodz"),
+        ("Ørsted", "orsted", "orsted"),
+        ("Æther", "aether", "aether"),
+        ("ÆTHER", "aether", "aether"),
+        ("Œuvre", "oeuvre", "oeuvre"),
+        ("ẞ", "ss", "ss"),
+        ("Жук", "zhuk", "zhuk"),
+        ("ЖУК", "zhuk", "zhuk"),
+        ("ЩУКА", "shchuka", "shchuka"),
+        ("userЖук", "user_zhuk", "user_zhuk"),
+        ("Москва", "moskva", "moskva"),
+        ("北京", "bei_jing", "bei_jing"),
+        ("北京Data", "bei_jing_data", "bei_jing_data"),
+        ("Ⅻ", "xii", "xii"),
+        ("①st", "_1st", "_1st"),
+        ("\u{10FFFF}", "_", "_"),
+    ];
+
+    #[test]
+    fn column_names() {
+        for &(source, column, _) in CASES {
+            assert_eq!(column_name(source), column, "column_name({source:?})");
+        }
+    }
+
+    #[test]
+    fn table_names() {
+        for &(source, _, table) in CASES {
+            assert_eq!(table_name(source), table, "table_name({source:?})");
+        }
+    }
+
+    #[test]
+    fn schema_names_follow_table_rules() {
+        for &(source, _, table) in CASES {
+            assert_eq!(schema_name(source), table, "schema_name({source:?})");
+        }
+    }
+
+    #[test]
+    fn output_is_idempotent_and_well_formed() {
+        for &(source, _, _) in CASES {
+            for name in [column_name(source), table_name(source)] {
+                assert!(
+                    name.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                    "{name:?} has invalid characters"
+                );
+                assert!(!name.contains("__"), "{name:?} has a run of underscores");
+                assert!(!name.starts_with(|c: char| c.is_ascii_digit()));
+                assert_eq!(column_name(&name), name, "column_name not idempotent");
+            }
+            let table = table_name(source);
+            assert_eq!(table_name(&table), table, "table_name not idempotent");
+        }
+    }
+
+    #[test]
+    fn non_latin_scripts_become_ascii() {
+        for source in ["北京", "Москва", "東京タワー", "emoji🦀name", "\u{10FFFF}"] {
+            let name = column_name(source);
+            assert!(name.is_ascii(), "{source:?} -> {name:?}");
+            assert!(!name.is_empty(), "{source:?} -> empty");
+        }
+        assert_eq!(column_name("Москва"), "moskva");
+    }
+}
