@@ -1,19 +1,25 @@
 //! `Operations`: what a `#[sync]` function calls to emit rows, checkpoints and warnings.
 //!
-//! Every clone shares one outbox: records are batched there in the order they are emitted (an
-//! async mutex is fair, so a record emitted after another, by any task, lands after it) and the
-//! batches go down a bounded channel to the sink, so a fast source waits for a slow destination
-//! instead of filling memory. A checkpoint is queued behind everything emitted before it and
-//! returns once the sink has made all of it durable.
+//! Every clone shares one outbox. A record is appended to the outbox's pending batch under a
+//! short lock, so records keep the order in which they were emitted, whatever task emitted them.
+//! A full batch, a warning or a checkpoint goes down a bounded channel to the sink: the sender
+//! first waits for room (so a fast source waits for a slow destination instead of filling
+//! memory), then takes the pending batch and sends it, with its message, under the lock, so
+//! nothing overtakes. A checkpoint returns once the sink has made all of it durable.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::task::{Context, Poll};
 
 use anyhow::{Context as _, anyhow, bail};
 use serde::Serialize;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{mpsc, oneshot};
 
+use crate::config::BoxFuture;
 use crate::record::{Cells, Record, RecordKind};
 use crate::row::Row;
 use crate::schema::{TableRef, TableSchema};
@@ -55,20 +61,46 @@ pub struct Operations {
 }
 
 struct Shared {
-    outbox: Mutex<Outbox>,
+    pending: Mutex<Vec<Record>>,
+    sender: mpsc::Sender<Message>,
     /// Run-time tables by source name: those the schema function declared, then those first
     /// seen in `upsert_row` (no declared columns, no key).
     runtime_tables: RwLock<HashMap<String, TableRef>>,
 }
 
-struct Outbox {
-    pending: Vec<Record>,
-    sender: mpsc::Sender<Message>,
-}
-
 impl fmt::Debug for Operations {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Operations").finish_non_exhaustive()
+    }
+}
+
+/// The future of one emitted record: ready at once unless the batch it completed must wait
+/// for room in the channel. Its type does not depend on the table, so a table the sync does not
+/// declare is reported once, at the call.
+#[must_use = "an emitted record is only queued once its future is awaited"]
+pub struct Emit<'a>(EmitState<'a>);
+
+enum EmitState<'a> {
+    Ready(Option<crate::Result<()>>),
+    Waiting(BoxFuture<'a, crate::Result<()>>),
+}
+
+impl Future for Emit<'_> {
+    type Output = crate::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<crate::Result<()>> {
+        match &mut self.0 {
+            EmitState::Ready(result) => {
+                Poll::Ready(result.take().expect("`Emit` polled after it completed"))
+            }
+            EmitState::Waiting(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl fmt::Debug for Emit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emit").finish_non_exhaustive()
     }
 }
 
@@ -80,68 +112,62 @@ impl Operations {
             .collect();
         Operations {
             shared: Arc::new(Shared {
-                outbox: Mutex::new(Outbox {
-                    pending: Vec::with_capacity(BATCH_RECORDS),
-                    sender,
-                }),
+                pending: Mutex::new(Vec::with_capacity(BATCH_RECORDS)),
+                sender,
                 runtime_tables: RwLock::new(by_name),
             }),
         }
     }
 
     /// Inserts the row, or replaces the row with the same primary key.
-    pub async fn upsert<T: Declared>(&self, row: T) -> crate::Result<()> {
+    pub fn upsert<T: Declared>(&self, row: T) -> Emit<'_> {
         let cells = Cells::All(row.into_cells());
-        self.push(Record {
+        self.emit(Record {
             table: TableRef::Static(T::schema()),
             kind: RecordKind::Upsert,
             cells,
         })
-        .await
     }
 
     /// Changes the columns set on the patch in the row with the patch's key; an unknown key is
     /// ignored by the destination.
-    pub async fn update<P>(&self, patch: P) -> crate::Result<()>
+    pub fn update<P>(&self, patch: P) -> Emit<'_>
     where
         P: Patch,
         P::Table: Declared,
     {
         let cells = Cells::Indexed(patch.into_cells());
         let table = TableRef::Static(<P::Table as crate::Table>::schema());
-        self.push(Record {
+        self.emit(Record {
             table,
             kind: RecordKind::Update,
             cells,
         })
-        .await
     }
 
     /// Marks the row with this key deleted (`_fivetran_deleted = true`); an unknown key is ignored.
-    pub async fn delete<K>(&self, key: K) -> crate::Result<()>
+    pub fn delete<K>(&self, key: K) -> Emit<'_>
     where
         K: Key,
         K::Table: Declared,
     {
         let cells = Cells::Indexed(key.into_cells());
         let table = TableRef::Static(<K::Table as crate::Table>::schema());
-        self.push(Record {
+        self.emit(Record {
             table,
             kind: RecordKind::Delete,
             cells,
         })
-        .await
     }
 
     /// Marks every row synced before now deleted. Send it first in a (re-)sync of the table.
-    pub async fn truncate<T: Declared>(&self) -> crate::Result<()> {
+    pub fn truncate<T: Declared>(&self) -> Emit<'_> {
         let table = TableRef::Static(T::schema());
-        self.push(Record {
+        self.emit(Record {
             table,
             kind: RecordKind::Truncate,
             cells: Cells::None,
         })
-        .await
     }
 
     /// Upserts a row of a run-time table. Columns the table declares are converted to their
@@ -150,7 +176,7 @@ impl Operations {
     pub async fn upsert_row(&self, table: &str, row: Row) -> crate::Result<()> {
         let table = self.runtime_table(table, true)?;
         let cells = checked_cells(&table, row, RecordKind::Upsert)?;
-        self.push(Record {
+        self.emit(Record {
             table,
             kind: RecordKind::Upsert,
             cells,
@@ -162,7 +188,7 @@ impl Operations {
     pub async fn update_row(&self, table: &str, row: Row) -> crate::Result<()> {
         let table = self.runtime_table(table, false)?;
         let cells = checked_cells(&table, row, RecordKind::Update)?;
-        self.push(Record {
+        self.emit(Record {
             table,
             kind: RecordKind::Update,
             cells,
@@ -174,7 +200,7 @@ impl Operations {
     pub async fn delete_row(&self, table: &str, key: Row) -> crate::Result<()> {
         let table = self.runtime_table(table, false)?;
         let cells = checked_cells(&table, key, RecordKind::Delete)?;
-        self.push(Record {
+        self.emit(Record {
             table,
             kind: RecordKind::Delete,
             cells,
@@ -185,7 +211,7 @@ impl Operations {
     /// Truncates a run-time table (see [`Operations::truncate`]).
     pub async fn truncate_table(&self, table: &str) -> crate::Result<()> {
         let table = self.runtime_table(table, true)?;
-        self.push(Record {
+        self.emit(Record {
             table,
             kind: RecordKind::Truncate,
             cells: Cells::None,
@@ -195,9 +221,8 @@ impl Operations {
 
     /// Logs a warning (shown on the Fivetran dashboard); the sync goes on.
     pub async fn warning(&self, message: impl Into<String>) -> crate::Result<()> {
-        let mut outbox = self.shared.outbox.lock().await;
-        outbox.flush().await?;
-        outbox.send(Message::Warning(message.into())).await
+        self.send_in_order(Some(Message::Warning(message.into())))
+            .await
     }
 
     /// Saves `state` as the point the next sync starts from, once everything emitted before this
@@ -206,36 +231,72 @@ impl Operations {
     pub async fn checkpoint<S: Serialize + ?Sized>(&self, state: &S) -> crate::Result<()> {
         let state_json = state_json(state)?;
         let (done, durable) = oneshot::channel();
-        {
-            let mut outbox = self.shared.outbox.lock().await;
-            outbox.flush().await?;
-            outbox
-                .send(Message::Checkpoint { state_json, done })
-                .await?;
-        }
+        self.send_in_order(Some(Message::Checkpoint { state_json, done }))
+            .await?;
         durable.await.map_err(|_| destination_stopped())
     }
 
-    /// Ends the sync successfully: what is still queued is sent, then the sink finishes.
+    /// Ends the sync successfully: what is still pending is sent, then the sink finishes.
     pub(crate) async fn finish(&self) -> crate::Result<()> {
-        let mut outbox = self.shared.outbox.lock().await;
-        outbox.flush().await?;
-        outbox.send(Message::Finish).await
+        self.send_in_order(Some(Message::Finish)).await
     }
 
-    /// Ends the sync as failed: what is still queued is dropped and the sink rolls back.
+    /// Ends the sync as failed: what is still pending is dropped and the sink rolls back.
     pub(crate) async fn abort(&self) {
-        let mut outbox = self.shared.outbox.lock().await;
-        outbox.pending.clear();
+        self.pending().clear();
         // A sink that already stopped has nothing left to roll back.
-        let _ = outbox.send(Message::Abort).await;
+        let _ = self.shared.sender.send(Message::Abort).await;
     }
 
-    async fn push(&self, record: Record) -> crate::Result<()> {
-        let mut outbox = self.shared.outbox.lock().await;
-        outbox.pending.push(record);
-        if outbox.pending.len() >= BATCH_RECORDS {
-            outbox.flush().await?;
+    fn pending(&self) -> MutexGuard<'_, Vec<Record>> {
+        // A panic while holding this lock cannot leave the Vec half-updated: recover it.
+        self.shared
+            .pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Appends a record; a full batch is sent at once if the channel has room, or else by a
+    /// future that waits for room.
+    fn emit(&self, record: Record) -> Emit<'_> {
+        let mut pending = self.pending();
+        pending.push(record);
+        if pending.len() < BATCH_RECORDS {
+            return Emit(EmitState::Ready(Some(Ok(()))));
+        }
+        match self.shared.sender.try_reserve() {
+            Ok(permit) => {
+                permit.send(Message::Records(take_batch(&mut pending)));
+                Emit(EmitState::Ready(Some(Ok(()))))
+            }
+            Err(TrySendError::Closed(())) => {
+                Emit(EmitState::Ready(Some(Err(destination_stopped()))))
+            }
+            Err(TrySendError::Full(())) => {
+                drop(pending);
+                Emit(EmitState::Waiting(Box::pin(self.send_in_order(None))))
+            }
+        }
+    }
+
+    /// Waits for room, then sends the pending batch (if any) followed by `message`, under the
+    /// lock, so that nothing emitted later overtakes them.
+    async fn send_in_order(&self, message: Option<Message>) -> crate::Result<()> {
+        let mut permits = self
+            .shared
+            .sender
+            .reserve_many(2)
+            .await
+            .map_err(|_| destination_stopped())?;
+        let mut pending = self.pending();
+        if !pending.is_empty() {
+            permits
+                .next()
+                .expect("two permits")
+                .send(Message::Records(take_batch(&mut pending)));
+        }
+        if let Some(message) = message {
+            permits.next().expect("two permits").send(message);
         }
         Ok(())
     }
@@ -264,21 +325,8 @@ impl Operations {
     }
 }
 
-impl Outbox {
-    async fn flush(&mut self) -> crate::Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH_RECORDS));
-        self.send(Message::Records(batch)).await
-    }
-
-    async fn send(&mut self, message: Message) -> crate::Result<()> {
-        self.sender
-            .send(message)
-            .await
-            .map_err(|_| destination_stopped())
-    }
+fn take_batch(pending: &mut Vec<Record>) -> Vec<Record> {
+    std::mem::replace(pending, Vec::with_capacity(BATCH_RECORDS))
 }
 
 fn destination_stopped() -> anyhow::Error {

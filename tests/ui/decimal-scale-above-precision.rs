@@ -1,0 +1,11 @@
+use connector_core::prelude::*;
+
+#[table]
+pub struct Price {
+    #[primary_key]
+    pub id: i64,
+    #[column(decimal(4, 6))]
+    pub amount: Decimal,
+}
+
+fn main() {}

@@ -1,0 +1,15 @@
+use connector_core::prelude::*;
+
+#[table]
+pub struct User {
+    #[primary_key]
+    pub id: i64,
+}
+
+#[sync(tables(User))]
+async fn update(ops: Operations) -> Result<()> {
+    let _ = ops;
+    Ok(())
+}
+
+connector_core::main!(update);
