@@ -1,1 +1,327 @@
-//! placeholder
+//! The driver and `Operations` as a sync sees them: order across tasks, checkpoints that cover
+//! every clone, failures that roll back to the last checkpoint, panics, bad input, backpressure.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use connector_core::driver::{self, SyncError};
+use connector_core::prelude::*;
+use connector_core::sink::Sink;
+use connector_core::testing::Destination;
+use connector_core::{ConfigurationMap, Record, TableRef};
+
+/// A table belongs to one `#[sync]` per crate (its `Declared` impl), so each sync here gets its
+/// own copy of the event table.
+macro_rules! event_table {
+    ($($name:ident),*) => {$(
+        #[table(name = "event")]
+        pub struct $name {
+            #[primary_key]
+            pub id: i64,
+            pub source: String,
+        }
+    )*};
+}
+
+event_table!(
+    Event, Handover, PanicEvent, PanicSelf, Round, ListEvent, Flood
+);
+
+#[state]
+#[derive(Debug, Default, Clone)]
+pub struct Progress {
+    pub round: u32,
+}
+
+const TASKS: i64 = 4;
+const PER_TASK: i64 = 3_000;
+
+/// Four tasks emit at once; the sync checkpoints after each of two rounds.
+#[sync(tables(Event))]
+async fn parallel(ops: &Operations, state: &mut Progress) -> Result<()> {
+    for round in 0..2 {
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|task| {
+                let ops = ops.clone();
+                tokio::spawn(async move {
+                    for i in 0..PER_TASK {
+                        let id = round * TASKS * PER_TASK + task * PER_TASK + i;
+                        ops.upsert(Event {
+                            id,
+                            source: format!("task {task}"),
+                        })
+                        .await?;
+                    }
+                    Ok::<_, connector_core::Error>(())
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await??;
+        }
+        state.round += 1;
+        ops.checkpoint(state).await?;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn tasks_emitting_at_once_all_land_and_checkpoints_follow_in_order() {
+    let mut destination = Destination::new();
+    let run = destination.sync::<parallel>(json!({})).await.unwrap();
+    let total = (2 * TASKS * PER_TASK) as u64;
+    assert_eq!(run.report.total().upserts, total);
+    assert_eq!(run.report.checkpoints, 2);
+    assert_eq!(run.states, vec![json!({"round": 1}), json!({"round": 2})]);
+    let table = destination.table("event");
+    assert_eq!(table.len() as u64, total);
+    let mut ids: Vec<i64> = table
+        .column("id")
+        .into_iter()
+        .map(|v| match v {
+            Value::Long(id) => id,
+            other => panic!("id is {other:?}"),
+        })
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (0..total as i64).collect::<Vec<_>>());
+}
+
+/// Task A writes key 1, then hands over to task B, which writes key 1 again; the sync then fails
+/// after a checkpoint taken by the parent, and writes more that must not survive.
+#[sync(tables(Handover))]
+async fn handover_then_fail(ops: &Operations, state: &mut Progress) -> Result<()> {
+    let (handover, received) = tokio::sync::oneshot::channel();
+    let a = ops.clone();
+    let first = tokio::spawn(async move {
+        a.upsert(Handover {
+            id: 1,
+            source: "a".into(),
+        })
+        .await?;
+        handover.send(()).ok();
+        Ok::<_, connector_core::Error>(())
+    });
+    let b = ops.clone();
+    let second = tokio::spawn(async move {
+        received.await?;
+        b.upsert(Handover {
+            id: 1,
+            source: "b".into(),
+        })
+        .await?;
+        Ok::<_, connector_core::Error>(())
+    });
+    first.await??;
+    second.await??;
+    state.round = 1;
+    ops.checkpoint(state).await?;
+    ops.upsert(Handover {
+        id: 2,
+        source: "after the checkpoint".into(),
+    })
+    .await?;
+    ops.update(Handover::patch(1).source("after the checkpoint"))
+        .await?;
+    bail!("the source went away")
+}
+
+#[tokio::test]
+async fn a_failed_sync_keeps_exactly_what_was_checkpointed_in_emission_order() {
+    let mut destination = Destination::new();
+    let failed = destination
+        .sync::<handover_then_fail>(json!({}))
+        .await
+        .unwrap_err();
+    assert!(matches!(failed.error, SyncError::Connector(_)));
+    assert!(
+        failed.to_string().contains("the source went away"),
+        "{failed}"
+    );
+    assert_eq!(failed.run.states, vec![json!({"round": 1})]);
+    assert_eq!(destination.state(), json!({"round": 1}));
+    let rows = destination.table("event").live_rows();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].get("source"), Some(&Value::from("b")));
+}
+
+#[sync(tables(PanicEvent))]
+async fn panics_in_a_task(ops: &Operations) -> Result<()> {
+    ops.upsert(PanicEvent {
+        id: 1,
+        source: "x".into(),
+    })
+    .await?;
+    ops.checkpoint(&json!({"step": 1})).await?;
+    let task = tokio::spawn(async { panic!("bad row in the source") });
+    task.await?;
+    Ok(())
+}
+
+#[sync(tables(PanicSelf))]
+async fn panics_itself(ops: &Operations) -> Result<()> {
+    ops.upsert(PanicSelf {
+        id: 1,
+        source: "x".into(),
+    })
+    .await?;
+    panic!("unexpected page shape")
+}
+
+#[tokio::test]
+async fn panics_fail_the_sync_and_keep_the_last_checkpoint() {
+    let mut destination = Destination::new();
+    let failed = destination
+        .sync::<panics_in_a_task>(json!({}))
+        .await
+        .unwrap_err();
+    assert!(failed.to_string().contains("panic"), "{failed}");
+    assert_eq!(destination.table("event").live_rows().len(), 1);
+    assert_eq!(destination.state(), json!({"step": 1}));
+
+    let mut destination = Destination::new();
+    let failed = destination
+        .sync::<panics_itself>(json!({}))
+        .await
+        .unwrap_err();
+    assert!(
+        failed
+            .to_string()
+            .contains("the sync panicked: unexpected page shape"),
+        "{failed}"
+    );
+    assert!(
+        destination
+            .warehouse()
+            .table("event")
+            .is_none_or(|t| t.is_empty())
+    );
+    assert_eq!(destination.state(), json!({}));
+}
+
+#[sync(tables(Round))]
+async fn counts_rounds(ops: &Operations, state: &mut Progress) -> Result<()> {
+    state.round += 1;
+    ops.warning(format!("round {}", state.round)).await?;
+    ops.checkpoint(state).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_state_must_be_a_json_object_of_the_state_type() {
+    let mut destination = Destination::with_state(json!([1, 2]));
+    let failed = destination
+        .sync::<counts_rounds>(json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failed.to_string(),
+        "invalid state: the state must be a JSON object"
+    );
+
+    let mut destination = Destination::with_state(json!({"round": "three"}));
+    let failed = destination
+        .sync::<counts_rounds>(json!({}))
+        .await
+        .unwrap_err();
+    assert!(matches!(failed.error, SyncError::State(_)), "{failed}");
+
+    let mut destination = Destination::with_state(json!({"round": 3}));
+    let run = destination.sync::<counts_rounds>(json!({})).await.unwrap();
+    assert_eq!(run.warnings, vec!["round 4".to_string()]);
+    assert_eq!(destination.state(), json!({"round": 4}));
+}
+
+#[sync(tables(ListEvent))]
+async fn checkpoints_a_list(ops: &Operations) -> Result<()> {
+    ops.checkpoint(&vec![1, 2]).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_checkpointed_state_must_be_an_object() {
+    let failed = Destination::new()
+        .sync::<checkpoints_a_list>(json!({}))
+        .await
+        .unwrap_err();
+    assert!(
+        failed
+            .to_string()
+            .contains("must serialize to a JSON object"),
+        "{failed}"
+    );
+}
+
+static EMITTED: AtomicUsize = AtomicUsize::new(0);
+
+#[sync(tables(Flood))]
+async fn floods(ops: &Operations) -> Result<()> {
+    for id in 0..100_000 {
+        ops.upsert(Flood {
+            id,
+            source: "flood".into(),
+        })
+        .await?;
+        EMITTED.fetch_add(1, Ordering::SeqCst);
+    }
+    Ok(())
+}
+
+/// A sink that holds its first write until the test lets it go, then counts.
+struct GatedSink {
+    gate: Arc<Barrier>,
+    opened: bool,
+    written: usize,
+}
+
+impl Sink for GatedSink {
+    fn begin(&mut self, _: &[TableRef]) -> Result<()> {
+        Ok(())
+    }
+    fn write(&mut self, _: Record) -> Result<()> {
+        if !self.opened {
+            self.gate.wait();
+            self.opened = true;
+        }
+        self.written += 1;
+        Ok(())
+    }
+    fn warning(&mut self, _: &str) -> Result<()> {
+        Ok(())
+    }
+    fn checkpoint(&mut self, _: &str) -> Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+    fn abort(&mut self) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_destination_stops_the_source_within_a_bounded_number_of_rows() {
+    let gate = Arc::new(Barrier::new(2));
+    let sink = GatedSink {
+        gate: gate.clone(),
+        opened: false,
+        written: 0,
+    };
+    let run = tokio::spawn(async move {
+        driver::run::<floods, _>(&ConfigurationMap::new(), None, sink).await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let emitted_while_stalled = EMITTED.load(Ordering::SeqCst);
+    // 16 batches of 1024 in the channel, one batch being written, one filling up.
+    assert!(
+        emitted_while_stalled <= 18 * 1024,
+        "{emitted_while_stalled} rows queued behind a stalled sink"
+    );
+    assert!(emitted_while_stalled > 0);
+    tokio::task::spawn_blocking(move || gate.wait())
+        .await
+        .unwrap();
+    let (sink, outcome) = run.await.unwrap();
+    assert_eq!(outcome.unwrap().total().upserts, 100_000);
+    assert_eq!(sink.written, 100_000);
+}
