@@ -67,7 +67,7 @@ pub mod prelude {
     pub use anyhow::{Context as _, anyhow, bail};
     pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
     pub use rust_decimal::Decimal;
-    pub use serde_json::json;
+    pub use serde_json::{self, json};
 }
 
 /// Runs the connector whose `#[sync]` function is `$sync` from the command line.

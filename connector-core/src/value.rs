@@ -183,7 +183,7 @@ impl Value {
     /// A short description for error messages: the type, never the value (which may be private).
     fn describe(&self) -> String {
         match self.data_type() {
-            Some(t) => format!("a {} value", t.fivetran_name()),
+            Some(t) => format!("a value of type {}", t.fivetran_name()),
             None => "NULL".to_string(),
         }
     }
@@ -342,7 +342,7 @@ mod tests {
             Ok(Value::Decimal(dec("999.99")))
         );
         let err = Value::Decimal(dec("999.995")).coerce_to(t).unwrap_err();
-        assert_eq!(err, "a DECIMAL value does not fit DECIMAL(5, 2)");
+        assert_eq!(err, "a value of type DECIMAL does not fit DECIMAL(5, 2)");
         assert_eq!(Value::Long(7).coerce_to(t), Ok(Value::Decimal(dec("7.00"))));
     }
 
@@ -376,7 +376,7 @@ mod tests {
             .coerce_to(DataType::Long)
             .unwrap_err();
         assert!(!err.contains("s3cret"), "{err}");
-        assert_eq!(err, "a STRING value does not fit LONG");
+        assert_eq!(err, "a value of type STRING does not fit LONG");
     }
 
     #[test]
