@@ -37,7 +37,13 @@ fn the_struct_is_the_schema() {
     let columns: Vec<(&str, String, bool)> = schema
         .columns
         .iter()
-        .map(|c| (c.name.as_ref(), c.data_type.unwrap().to_string(), c.primary_key))
+        .map(|c| {
+            (
+                c.name.as_ref(),
+                c.data_type.unwrap().to_string(),
+                c.primary_key,
+            )
+        })
         .collect();
     assert_eq!(
         columns,
@@ -91,8 +97,13 @@ fn rows_encode_into_typed_cells_in_column_order() {
 #[test]
 fn keys_and_patches_carry_column_positions() {
     let key = CustomerAccountKey::from(("eu".to_string(), 7));
-    assert_eq!(key.clone().into_cells(), vec![(0, Value::from("eu")), (1, Value::Int(7))]);
-    let patch = CustomerAccount::patch(key).display_name("Ada L.").balance(Decimal::new(1050, 2));
+    assert_eq!(
+        key.clone().into_cells(),
+        vec![(0, Value::from("eu")), (1, Value::Int(7))]
+    );
+    let patch = CustomerAccount::patch(key)
+        .display_name("Ada L.")
+        .balance(Decimal::new(1050, 2));
     assert_eq!(
         patch.into_cells(),
         vec![
@@ -126,21 +137,44 @@ pub struct Step {
 
 #[sync(tables(Item, AuditLog, CustomerAccount))]
 async fn operations(ops: &Operations, state: &mut Step) -> Result<()> {
-    ops.upsert(Item { id: 1, name: "one".into(), price: Some(1.5) }).await?;
-    ops.upsert(Item { id: 2, name: "two".into(), price: None }).await?;
+    ops.upsert(Item {
+        id: 1,
+        name: "one".into(),
+        price: Some(1.5),
+    })
+    .await?;
+    ops.upsert(Item {
+        id: 2,
+        name: "two".into(),
+        price: None,
+    })
+    .await?;
     ops.update(Item::patch(1).name("uno")).await?;
     ops.update(Item::patch(99).name("nobody")).await?; // unknown key: ignored
     ops.delete(ItemKey { id: 2 }).await?;
     ops.delete(ItemKey { id: 98 }).await?; // unknown key: ignored
     for _ in 0..2 {
-        ops.upsert(AuditLog { message: "same".into(), level: 1 }).await?;
+        ops.upsert(AuditLog {
+            message: "same".into(),
+            level: 1,
+        })
+        .await?;
     }
-    ops.upsert(AuditLog { message: "other".into(), level: 2 }).await?;
+    ops.upsert(AuditLog {
+        message: "other".into(),
+        level: 2,
+    })
+    .await?;
     state.step += 1;
     ops.checkpoint(state).await?;
     if state.step == 2 {
         ops.truncate::<Item>().await?;
-        ops.upsert(Item { id: 3, name: "three".into(), price: None }).await?;
+        ops.upsert(Item {
+            id: 3,
+            name: "three".into(),
+            price: None,
+        })
+        .await?;
     }
     Ok(())
 }
@@ -154,26 +188,54 @@ async fn upsert_update_delete_and_truncate_as_the_destination_applies_them() {
 
     let items = destination.table("item");
     let names: Vec<&str> = items.columns().into_iter().map(|(name, _)| name).collect();
-    assert_eq!(names, ["id", "name", "price", "_fivetran_deleted", "_fivetran_synced"]);
+    assert_eq!(
+        names,
+        [
+            "id",
+            "name",
+            "price",
+            "_fivetran_deleted",
+            "_fivetran_synced"
+        ]
+    );
     let rows = items.rows();
     assert_eq!(rows.len(), 2, "unknown keys add no rows");
     assert_eq!(rows[0].get("name"), Some(&Value::from("uno")));
-    assert_eq!(rows[0].get("price"), Some(&Value::Double(1.5)), "an update keeps other columns");
+    assert_eq!(
+        rows[0].get("price"),
+        Some(&Value::Double(1.5)),
+        "an update keeps other columns"
+    );
     assert_eq!(rows[1].get("_fivetran_deleted"), Some(&Value::Bool(true)));
-    assert_eq!(rows[1].get("name"), Some(&Value::from("two")), "a delete is soft");
+    assert_eq!(
+        rows[1].get("name"),
+        Some(&Value::from("two")),
+        "a delete is soft"
+    );
 
     let log = destination.table("audit_log");
     assert_eq!(log.columns()[0].0, "_fivetran_id");
-    assert_eq!(log.len(), 2, "equal rows of a table without a key collapse into one");
+    assert_eq!(
+        log.len(),
+        2,
+        "equal rows of a table without a key collapse into one"
+    );
 
     let accounts = destination.table("crm.customer_account");
-    assert!(accounts.is_empty(), "declared tables exist from the first commit");
+    assert!(
+        accounts.is_empty(),
+        "declared tables exist from the first commit"
+    );
     assert_eq!(accounts.columns()[2].0, "display_name");
 
     // Second run: the truncate soft-deletes what was synced before it, not what follows.
     destination.sync::<operations>(json!({})).await.unwrap();
     let items = destination.table("item");
-    let live: Vec<Value> = items.live_rows().iter().map(|r| r.get("id").unwrap().clone()).collect();
+    let live: Vec<Value> = items
+        .live_rows()
+        .iter()
+        .map(|r| r.get("id").unwrap().clone())
+        .collect();
     assert_eq!(live, vec![Value::Long(3)]);
     assert_eq!(destination.state(), json!({"step": 2}));
 }
@@ -182,18 +244,45 @@ async fn discover() -> Result<Vec<TableSchema>> {
     Ok(vec![
         TableSchema::new("orders")
             .column(Column::key("id", Some(DataType::Long)))
-            .column(Column::new("total", DataType::Decimal { precision: 6, scale: 2 })),
+            .column(Column::new(
+                "total",
+                DataType::Decimal {
+                    precision: 6,
+                    scale: 2,
+                },
+            )),
     ])
 }
 
 #[sync(tables(), schema = discover)]
 async fn runtime_tables(ops: &Operations) -> Result<()> {
-    ops.upsert_row("orders", Row::new().with("id", "17").with("total", 12.345).with("Note", "first")).await?;
-    ops.upsert_row("events", Row::new().with("n", 1_i16).with("flag", true)).await?;
-    ops.upsert_row("events", Row::new().with("n", 70_000_i32).with("flag", 2_i64)).await?;
-    ops.upsert_row("events", Row::new().with("n", 2.5).with("when", NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()))
+    ops.upsert_row(
+        "orders",
+        Row::new()
+            .with("id", "17")
+            .with("total", 12.345)
+            .with("Note", "first"),
+    )
+    .await?;
+    ops.upsert_row("events", Row::new().with("n", 1_i16).with("flag", true))
         .await?;
-    ops.update_row("orders", Row::new().with("id", 17_i64).with("Note", "changed")).await?;
+    ops.upsert_row(
+        "events",
+        Row::new().with("n", 70_000_i32).with("flag", 2_i64),
+    )
+    .await?;
+    ops.upsert_row(
+        "events",
+        Row::new()
+            .with("n", 2.5)
+            .with("when", NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()),
+    )
+    .await?;
+    ops.update_row(
+        "orders",
+        Row::new().with("id", 17_i64).with("Note", "changed"),
+    )
+    .await?;
     Ok(())
 }
 
@@ -203,8 +292,16 @@ async fn run_time_tables_take_declared_types_and_infer_and_widen_the_rest() {
     destination.sync::<runtime_tables>(json!({})).await.unwrap();
     let orders = destination.table("orders");
     let row = &orders.rows()[0];
-    assert_eq!(row.get("id"), Some(&Value::Long(17)), "text converted to the declared LONG");
-    assert_eq!(row.get("total"), Some(&Value::Decimal(Decimal::new(1235, 2))), "rounded half-up");
+    assert_eq!(
+        row.get("id"),
+        Some(&Value::Long(17)),
+        "text converted to the declared LONG"
+    );
+    assert_eq!(
+        row.get("total"),
+        Some(&Value::Decimal(Decimal::new(1235, 2))),
+        "rounded half-up"
+    );
     assert_eq!(row.get("note"), Some(&Value::from("changed")));
 
     let events = destination.table("events");
@@ -221,18 +318,27 @@ async fn run_time_tables_take_declared_types_and_infer_and_widen_the_rest() {
         ]
     );
     let flags = events.column("flag");
-    assert_eq!(flags, vec![Value::Long(1), Value::Long(2), Value::Null], "BOOLEAN widened to LONG");
+    assert_eq!(
+        flags,
+        vec![Value::Long(1), Value::Long(2), Value::Null],
+        "BOOLEAN widened to LONG"
+    );
 }
 
 #[sync(tables(), schema = discover)]
 async fn null_key(ops: &Operations) -> Result<()> {
-    ops.upsert_row("orders", Row::new().with("id", None::<i64>).with("total", 1)).await?;
+    ops.upsert_row(
+        "orders",
+        Row::new().with("id", None::<i64>).with("total", 1),
+    )
+    .await?;
     Ok(())
 }
 
 #[sync(tables(), schema = discover)]
 async fn value_too_wide(ops: &Operations) -> Result<()> {
-    ops.upsert_row("orders", Row::new().with("id", 1).with("total", 123_456)).await?;
+    ops.upsert_row("orders", Row::new().with("id", 1).with("total", 123_456))
+        .await?;
     Ok(())
 }
 
@@ -244,21 +350,51 @@ async fn update_without_key(ops: &Operations) -> Result<()> {
 
 #[sync(tables())]
 async fn system_name(ops: &Operations) -> Result<()> {
-    ops.upsert_row("log", Row::new().with("_Fivetran_Synced", 1)).await?;
+    ops.upsert_row("log", Row::new().with("_Fivetran_Synced", 1))
+        .await?;
     Ok(())
 }
 
 #[tokio::test]
 async fn bad_run_time_rows_fail_the_sync_naming_table_and_column() {
-    let failed = Destination::new().sync::<null_key>(json!({})).await.unwrap_err();
-    assert!(failed.to_string().contains("primary key column `id` of table `orders` is NULL"), "{failed}");
-    let failed = Destination::new().sync::<value_too_wide>(json!({})).await.unwrap_err();
+    let failed = Destination::new()
+        .sync::<null_key>(json!({}))
+        .await
+        .unwrap_err();
     assert!(
-        failed.to_string().contains("table `orders`, column `total`: a value of type INT does not fit DECIMAL(6, 2)"),
+        failed
+            .to_string()
+            .contains("primary key column `id` of table `orders` is NULL"),
         "{failed}"
     );
-    let failed = Destination::new().sync::<update_without_key>(json!({})).await.unwrap_err();
-    assert!(failed.to_string().contains("table `log` has no primary key"), "{failed}");
-    let failed = Destination::new().sync::<system_name>(json!({})).await.unwrap_err();
-    assert!(failed.to_string().contains("system column `_fivetran_synced`"), "{failed}");
+    let failed = Destination::new()
+        .sync::<value_too_wide>(json!({}))
+        .await
+        .unwrap_err();
+    assert!(
+        failed.to_string().contains(
+            "table `orders`, column `total`: a value of type INT does not fit DECIMAL(6, 2)"
+        ),
+        "{failed}"
+    );
+    let failed = Destination::new()
+        .sync::<update_without_key>(json!({}))
+        .await
+        .unwrap_err();
+    assert!(
+        failed
+            .to_string()
+            .contains("table `log` has no primary key"),
+        "{failed}"
+    );
+    let failed = Destination::new()
+        .sync::<system_name>(json!({}))
+        .await
+        .unwrap_err();
+    assert!(
+        failed
+            .to_string()
+            .contains("system column `_fivetran_synced`"),
+        "{failed}"
+    );
 }

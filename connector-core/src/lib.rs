@@ -64,7 +64,7 @@ pub mod prelude {
         Column, Configuration, DataType, Dropdown, Operations, Result, Row, TableSchema, Value,
         state, sync, table,
     };
-    pub use anyhow::{Context as _, anyhow, bail};
+    pub use anyhow::{Context as _, anyhow, bail, ensure};
     pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
     pub use rust_decimal::Decimal;
     pub use serde_json::{self, json};
