@@ -1,0 +1,30 @@
+//! Benchmarks of connector-core, each printed beside a baseline measured in the same run.
+//!
+//! Run one in release, e.g. `cargo run --release -p connector-bench -- encode [--rows N]`;
+//! `cargo run --release -p connector-bench -- --help` lists them. Figures are printed, never
+//! asserted: they depend on the machine.
+
+mod encode;
+
+use clap::{Parser, Subcommand};
+
+/// Benchmarks of connector-core, printed beside a baseline measured in the same run.
+#[derive(Parser)]
+#[command(name = "connector-bench")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// One variant per benchmark, each owned by the module of the same name.
+#[derive(Subcommand)]
+enum Command {
+    /// Encode rows into the sink's cell form (`Table::into_cells`) beside `serde_json::to_vec`.
+    Encode(encode::Args),
+}
+
+fn main() {
+    match Cli::parse().command {
+        Command::Encode(args) => encode::run(&args),
+    }
+}
