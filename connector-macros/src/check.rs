@@ -31,17 +31,9 @@ const REFUSED_INTEGERS: &[(&str, &str)] = &[
 pub fn table<'a>(cx: &Ctxt, table: &'a Table<'a>) -> HashSet<&'a Ident> {
     let mut refused = HashSet::new();
     // A table needs a name.
-    if let Some(name) = &table.attr.name {
-        if name.value.trim().is_empty() {
-            cx.syn_error(syn::Error::new(name.span, "a table name cannot be empty"));
-        }
-    }
-    if let Some(schema) = &table.attr.schema {
-        if schema.value.trim().is_empty() {
-            cx.syn_error(syn::Error::new(
-                schema.span,
-                "a schema name cannot be empty",
-            ));
+    for (what, given) in [("table", &table.attr.name), ("schema", &table.attr.schema)] {
+        if let Some(name) = given.as_ref().filter(|n| n.value.trim().is_empty()) {
+            cx.syn_error(syn::Error::new(name.span, format!("a {what} name cannot be empty")));
         }
     }
     let mut seen: Vec<(String, &TableField)> = Vec::new();
