@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use crate::config::{Configuration, ConfigurationMap, configuration_from_json};
+use crate::config::{Configuration, ConfigurationMap, Redactor, configuration_from_json};
 use crate::connector::Connector;
 use crate::driver;
 
@@ -72,13 +72,20 @@ pub fn read_configuration(path: &Path) -> anyhow::Result<ConfigurationMap> {
     configuration_from_json(document).map_err(|why| anyhow::anyhow!("{}: {why}", path.display()))
 }
 
+/// Prints the declared tables. The tables of a schema function need the configuration; without
+/// `--configuration`, a connector whose configuration has required fields shows its `#[table]`s.
 async fn schema<C: Connector>(configuration: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let map = match configuration {
-        Some(path) => read_configuration(path)?,
-        None => ConfigurationMap::new(),
+    let config = match configuration {
+        Some(path) => Some(C::Config::from_map(&read_configuration(path)?)?),
+        None => C::Config::from_map(&ConfigurationMap::new()).ok(),
     };
-    let config = C::Config::from_map(&map)?;
-    let tables = driver::declared_tables::<C>(&config).await?;
+    let tables = match &config {
+        Some(config) => driver::declared_tables::<C>(config).await?,
+        None => {
+            eprintln!("note: tables found at run time need --configuration; showing the #[table]s");
+            C::tables().into_iter().cloned().collect()
+        }
+    };
     println!(
         "{}",
         serde_json::to_string_pretty(&serde_json::json!({ "tables": tables }))?
@@ -95,7 +102,9 @@ async fn setup_tests<C: Connector>(
     configuration: &Path,
     only: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let config = C::Config::from_map(&read_configuration(configuration)?)?;
+    let map = read_configuration(configuration)?;
+    let redactor = Redactor::for_configuration::<C::Config>(&map);
+    let config = C::Config::from_map(&map)?;
     let tests: Vec<_> = C::Config::setup_tests()
         .into_iter()
         .filter(|t| only.is_none_or(|n| n == t.name))
@@ -109,7 +118,8 @@ async fn setup_tests<C: Connector>(
             Ok(()) => println!("ok      {}: {}", test.name, test.label),
             Err(error) => {
                 failed += 1;
-                println!("FAILED  {}: {}: {error:#}", test.name, test.label);
+                let message = redactor.redact(&format!("{error:#}"));
+                println!("FAILED  {}: {}: {message}", test.name, test.label);
             }
         }
     }

@@ -289,6 +289,41 @@ fn classify(e: &serde_json::Error) -> &'static str {
     }
 }
 
+/// Hides the values of a configuration's secret fields in any text before it is shown: errors
+/// from a connector's own code (an HTTP error quoting a URL with a key in it, say) included.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Redactor({} secrets)", self.secrets.len())
+    }
+}
+
+impl Redactor {
+    /// The secret values of `map`, by the names of `C`'s secret fields.
+    pub fn for_configuration<C: Configuration>(map: &ConfigurationMap) -> Redactor {
+        let mut secrets: Vec<String> = C::secret_fields()
+            .iter()
+            .filter_map(|name| map.get(*name))
+            .map(|value| value.trim().to_string())
+            .filter(|value| !value.is_empty())
+            .collect();
+        // Longest first, so a secret that contains another is hidden whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        Redactor { secrets }
+    }
+
+    /// `text` with every secret value replaced by `***`.
+    pub fn redact(&self, text: &str) -> String {
+        self.secrets.iter().fold(text.to_string(), |text, secret| {
+            text.replace(secret.as_str(), "***")
+        })
+    }
+}
+
 /// A configuration map from a JSON object: strings as they are, other values as their JSON text
 /// (Fivetran passes every value as text). `null` is the empty configuration.
 pub fn configuration_from_json(document: serde_json::Value) -> Result<ConfigurationMap, String> {

@@ -39,7 +39,7 @@ pub mod value;
 
 pub use config::{
     ConfigError, ConfigValue, Configuration, ConfigurationMap, Form, FormField, NoConfiguration,
-    SetupTest,
+    Redactor, SetupTest,
 };
 pub use connector::{Connector, NoState};
 pub use connector_macros::{Configuration, Dropdown, state, sync, table};
