@@ -38,8 +38,8 @@ pub mod testing;
 pub mod value;
 
 pub use config::{
-    ConfigError, ConfigValue, Configuration, ConfigurationMap, Form, FormField, NoConfiguration,
-    Redactor, SetupTest,
+    ConfigError, ConfigValue, Configuration, ConfigurationMap, FieldKind, Form, FormField,
+    NoConfiguration, Redactor, SetupTest, TextField,
 };
 pub use connector::{Connector, NoState};
 pub use connector_macros::{Configuration, Dropdown, state, sync, table};

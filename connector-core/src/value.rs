@@ -77,8 +77,8 @@ impl Value {
         if self.is_null() {
             return Ok(Value::Null);
         }
-        let described = self.describe();
-        let fail = || format!("{described} does not fit {target}");
+        let source = self.data_type();
+        let fail = || format!("{} does not fit {target}", describe(source));
         let value = match (target, self) {
             (DataType::Boolean, Value::Bool(b)) => Value::Bool(b),
             (DataType::Boolean, Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
@@ -126,10 +126,10 @@ impl Value {
             ),
             (DataType::Binary, Value::Binary(b)) => Value::Binary(b),
             (DataType::String, v) => Value::String(v.into_text()),
-            (DataType::Json, Value::Json(j)) => Value::Json(j),
-            (DataType::Json, Value::String(s)) => {
-                serde_json::from_str::<serde_json::Value>(&s).map_err(|_| fail())?;
-                Value::Json(s)
+            (DataType::Json, Value::Json(text) | Value::String(text)) => {
+                serde_json::from_str::<serde::de::IgnoredAny>(&text)
+                    .map_err(|_| format!("{} is not a JSON document", describe(source)))?;
+                Value::Json(text)
             }
             (DataType::Xml, Value::Xml(x) | Value::String(x)) => Value::Xml(x),
             _ => return Err(fail()),
@@ -179,13 +179,13 @@ impl Value {
             other => other.to_string(),
         }
     }
+}
 
-    /// A short description for error messages: the type, never the value (which may be private).
-    fn describe(&self) -> String {
-        match self.data_type() {
-            Some(t) => format!("a value of type {}", t.fivetran_name()),
-            None => "NULL".to_string(),
-        }
+/// A short description for error messages: the type, never the value (which may be private).
+fn describe(data_type: Option<DataType>) -> String {
+    match data_type {
+        Some(t) => format!("a value of type {}", t.fivetran_name()),
+        None => "NULL".to_string(),
     }
 }
 

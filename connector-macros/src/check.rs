@@ -33,7 +33,10 @@ pub fn table<'a>(cx: &Ctxt, table: &'a Table<'a>) -> HashSet<&'a Ident> {
     // A table needs a name.
     for (what, given) in [("table", &table.attr.name), ("schema", &table.attr.schema)] {
         if let Some(name) = given.as_ref().filter(|n| n.value.trim().is_empty()) {
-            cx.syn_error(syn::Error::new(name.span, format!("a {what} name cannot be empty")));
+            cx.syn_error(syn::Error::new(
+                name.span,
+                format!("a {what} name cannot be empty"),
+            ));
         }
     }
     let mut seen: Vec<(String, &TableField)> = Vec::new();

@@ -169,7 +169,7 @@ pub fn expand_dropdown(dropdown: &Dropdown) -> TokenStream {
     let p = private();
     let ident = dropdown.ident;
     let values: Vec<&String> = dropdown.options.iter().map(|(_, v)| &v.value).collect();
-    let variants = dropdown.options.iter().map(|(v, _)| v);
+    let variants: Vec<&syn::Ident> = dropdown.options.iter().map(|(v, _)| *v).collect();
     let expected = values
         .iter()
         .map(|v| format!("`{v}`"))
@@ -191,6 +191,22 @@ pub fn expand_dropdown(dropdown: &Dropdown) -> TokenStream {
 
             fn kind() -> #p::FieldKind {
                 #p::FieldKind::DropdownField(<[_]>::into_vec(#p::Box::new([#(#p::String::from(#values)),*])))
+            }
+        }
+
+        impl #ident {
+            /// The option's value, as the form shows it and the configuration holds it.
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    #(#ident::#variants => #values,)*
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::fmt::Display for #ident {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
             }
         }
     }
