@@ -27,6 +27,8 @@ pub mod cli;
 pub mod config;
 mod connector;
 pub mod driver;
+#[cfg(feature = "local")]
+pub mod local;
 pub mod naming;
 pub mod operations;
 pub mod record;
@@ -36,6 +38,8 @@ pub mod sink;
 pub mod table;
 pub mod testing;
 pub mod value;
+#[cfg(feature = "local")]
+pub mod warehouse;
 
 pub use config::{
     ConfigError, ConfigValue, Configuration, ConfigurationMap, FieldKind, Form, FormField,

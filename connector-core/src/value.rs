@@ -172,6 +172,23 @@ impl Value {
         }
     }
 
+    /// Converts a value of an inferred column into the column's widened type (see
+    /// [`DataType::widen`]): integers grow, numbers become DECIMAL or DOUBLE, dates become
+    /// timestamps, anything else becomes its text.
+    pub fn widen_to(self, to: DataType) -> Value {
+        match (self, to) {
+            (Value::Null, _) => Value::Null,
+            (Value::Bool(b), DataType::Short | DataType::Int | DataType::Long) => {
+                Value::Long(i64::from(b)).coerce_to(to).expect("0 and 1 fit every integer")
+            }
+            (value, DataType::String) => Value::String(value.into_text()),
+            (value, to) => {
+                let text = value.to_string();
+                value.coerce_to(to).unwrap_or(Value::String(text))
+            }
+        }
+    }
+
     /// The value as text: what a STRING column holds when another type is widened into it.
     pub fn into_text(self) -> String {
         match self {

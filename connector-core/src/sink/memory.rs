@@ -361,13 +361,10 @@ impl MemoryTable {
                     if widened != current {
                         column.data_type = Some(widened);
                         for values in &mut self.rows {
-                            values[i] = widen_value(
-                                std::mem::replace(&mut values[i], Value::Null),
-                                widened,
-                            );
+                            values[i] = std::mem::replace(&mut values[i], Value::Null).widen_to(widened);
                         }
                     }
-                    widen_value(value, widened)
+                    value.widen_to(widened)
                 }
             };
             fitted.push((name, value));
@@ -426,23 +423,6 @@ pub fn row_id(cells: &[(String, Value)]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Converts a value already in the column into the column's widened type.
-fn widen_value(value: Value, to: DataType) -> Value {
-    match (value, to) {
-        (Value::Null, _) => Value::Null,
-        (Value::Bool(b), DataType::Short | DataType::Int | DataType::Long) => {
-            Value::Long(i64::from(b))
-                .coerce_to(to)
-                .expect("0 and 1 fit every integer")
-        }
-        (value, DataType::String) => Value::String(value.into_text()),
-        (value, to) => {
-            let text = value.to_string();
-            value.coerce_to(to).unwrap_or(Value::String(text))
-        }
-    }
 }
 
 /// A [`Sink`] into a [`MemoryWarehouse`]: stages records, applies them at each checkpoint.

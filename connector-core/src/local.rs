@@ -1,0 +1,234 @@
+//! The local runner: `debug` runs a sync into the DuckDB warehouse under `files/` and tells the
+//! user what it did; `reset` deletes `files/`. What the user sees follows Fivetran's local
+//! testing: log lines `<time>: <LEVEL> ⚡ <origin>: ...`, a table of operation counts, and
+//! `SYNC SUCCEEDED` or `SYNC FAILED`.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
+use tracing_subscriber::fmt::FmtContext;
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::cli::read_configuration;
+use crate::config::{ConfigurationMap, Redactor};
+use crate::connector::Connector;
+use crate::driver::{self, SyncReport};
+use crate::warehouse::{Files, Naming, Progress, Warehouse, WarehouseSink};
+
+/// What `debug` was asked to do.
+#[derive(Debug, Clone)]
+pub struct DebugOptions {
+    pub configuration: Option<PathBuf>,
+    pub state: Option<PathBuf>,
+    pub files: PathBuf,
+    pub naming: Naming,
+}
+
+/// Runs one sync of `C` into the local warehouse and prints the outcome. Exit code 1 on failure.
+pub async fn debug<C: Connector>(options: DebugOptions) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let configuration = match &options.configuration {
+        Some(path) => read_configuration(path)?,
+        None if Path::new("configuration.json").exists() => read_configuration(Path::new("configuration.json"))?,
+        None => ConfigurationMap::new(),
+    };
+    init_logging(Redactor::for_configuration::<C::Config>(&configuration));
+    let files = Files::new(&options.files, options.state.as_deref());
+    tracing::info!(target: "debugger", "running the sync into {}", files.warehouse.display());
+    let (sink, outcome) = sync_into_warehouse::<C>(&configuration, &files, options.naming, true).await?;
+    for (table, first, second) in sink.shared_names() {
+        tracing::warn!(target: "debugger", "columns `{first}` and `{second}` of table `{table}` share one destination name");
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    match outcome {
+        Ok(report) => {
+            print_report(&report, sink.schema_changes);
+            if report.checkpoints == 0 {
+                tracing::warn!(
+                    target: "debugger",
+                    "the sync made no checkpoint: its rows are saved, but the next run starts from the same state"
+                );
+            }
+            println!("SYNC SUCCEEDED in {elapsed:.2} s");
+            println!("Open the warehouse with: duckdb {}", files.warehouse.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            let redactor = Redactor::for_configuration::<C::Config>(&configuration);
+            tracing::error!(target: "debugger", "{}", redactor.redact(&error.to_string()));
+            println!("SYNC FAILED in {elapsed:.2} s: the warehouse and {} stay at the last checkpoint", files.state.display());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Runs one sync of `C` into the warehouse of `files`: the state comes from the state file (or
+/// the warehouse's own record, see [`starting_state`]), checkpoints commit to the warehouse and
+/// rewrite the state file. Returns the sink (holding the warehouse) and the outcome.
+pub async fn sync_into_warehouse<C: Connector>(
+    configuration: &ConfigurationMap,
+    files: &Files,
+    naming: Naming,
+    show_progress: bool,
+) -> anyhow::Result<(WarehouseSink, Result<SyncReport, driver::SyncError>)> {
+    let warehouse = Warehouse::open(&files.warehouse, naming)?;
+    let state = starting_state(files, &warehouse)?;
+    let sink = WarehouseSink::new(warehouse, files.clone(), &state);
+    let progress_line = if show_progress { ProgressLine::start(sink.progress()) } else { ProgressLine { task: None } };
+    let outcome = driver::run::<C, _>(configuration, Some(&state), sink).await;
+    progress_line.stop();
+    Ok(outcome)
+}
+
+/// The state to start from. A run killed between committing a checkpoint and rewriting the
+/// state file leaves the file one checkpoint behind the warehouse; the warehouse records both,
+/// so the file is brought forward.
+fn starting_state(files: &Files, warehouse: &Warehouse) -> anyhow::Result<String> {
+    let state = files.read_state()?;
+    if files.state_given {
+        return Ok(state);
+    }
+    if let Some((previous, current)) = warehouse.committed_state()? {
+        if same_json(&state, &previous) && !same_json(&previous, &current) {
+            tracing::warn!(target: "debugger", "the state file was one checkpoint behind the warehouse; it is brought forward");
+            files.write_state(&current)?;
+            return Ok(current);
+        }
+    }
+    Ok(state)
+}
+
+fn same_json(a: &str, b: &str) -> bool {
+    let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+    parse(a) == parse(b)
+}
+
+/// `Operation | Calls` and the operations per table.
+fn print_report(report: &SyncReport, schema_changes: u64) {
+    let total = report.total();
+    println!();
+    println!("{:<14} | {:>10}", "Operation", "Calls");
+    println!("{:-<14}-+-{:->10}", "", "");
+    for (operation, calls) in [
+        ("Upserts", total.upserts),
+        ("Updates", total.updates),
+        ("Deletes", total.deletes),
+        ("Truncates", total.truncates),
+        ("SchemaChanges", schema_changes),
+        ("Checkpoints", report.checkpoints),
+    ] {
+        println!("{operation:<14} | {calls:>10}");
+    }
+    if !report.tables.is_empty() {
+        let width = report.tables.keys().map(String::len).max().unwrap_or(5).max(5);
+        println!();
+        println!("{:<width$} | {:>10} | {:>10} | {:>10} | {:>10}", "Table", "Upserts", "Updates", "Deletes", "Truncates");
+        for (table, counts) in &report.tables {
+            println!(
+                "{table:<width$} | {:>10} | {:>10} | {:>10} | {:>10}",
+                counts.upserts, counts.updates, counts.deletes, counts.truncates
+            );
+        }
+    }
+    println!();
+}
+
+/// The live line of rows per second per table, shown only when stdout is a terminal.
+struct ProgressLine {
+    task: Option<(tokio::task::JoinHandle<()>, indicatif::ProgressBar)>,
+}
+
+impl ProgressLine {
+    fn start(progress: Progress) -> ProgressLine {
+        if !std::io::stdout().is_terminal() {
+            return ProgressLine { task: None };
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(Duration::from_millis(120));
+        let shown = bar.clone();
+        let started = Instant::now();
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                let seconds = started.elapsed().as_secs_f64().max(0.001);
+                let line = progress
+                    .lock()
+                    .expect("progress lock")
+                    .iter()
+                    .map(|(table, rows)| format!("{table}: {rows} rows ({:.0}/s)", *rows as f64 / seconds))
+                    .collect::<Vec<_>>()
+                    .join("  ");
+                shown.set_message(line);
+            }
+        });
+        ProgressLine { task: Some((task, bar)) }
+    }
+
+    fn stop(self) {
+        if let Some((task, bar)) = self.task {
+            task.abort();
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Deletes `files/` (the warehouse and the state) after asking, unless `force`.
+pub fn reset(files: &Path, force: bool) -> anyhow::Result<ExitCode> {
+    if !files.exists() {
+        println!("Nothing to reset: {} does not exist.", files.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !force {
+        print!("This will delete your current state and `warehouse.db` files. Do you want to continue? (Y/n) ");
+        std::io::stdout().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "" | "y" | "yes") {
+            println!("Reset cancelled.");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    std::fs::remove_dir_all(files)?;
+    println!("Deleted {}.", files.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Log lines as the local run prints them, with secrets hidden.
+fn init_logging(redactor: Redactor) {
+    let format = LocalFormat { redactor: Arc::new(redactor) };
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stdout).event_format(format).try_init();
+}
+
+struct LocalFormat {
+    redactor: Arc<Redactor>,
+}
+
+impl<S, N> FormatEvent<S, N> for LocalFormat
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> std::fmt::Result {
+        let metadata = event.metadata();
+        let level = match *metadata.level() {
+            Level::ERROR => "SEVERE",
+            Level::WARN => "WARNING",
+            Level::INFO => "INFO",
+            _ => "FINE",
+        };
+        let origin = match metadata.target() {
+            "debugger" => "debugger",
+            target if target.starts_with("connector_core") => "sdk",
+            _ => "connector",
+        };
+        let mut message = String::new();
+        ctx.field_format().format_fields(Writer::new(&mut message), event)?;
+        let time = chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.3f");
+        writeln!(writer, "{time}: {level} ⚡ {origin}: {}", self.redactor.redact(&message))
+    }
+}

@@ -1,0 +1,605 @@
+//! The local warehouse: a DuckDB file laid out as Fivetran's local testing lays it out (schema
+//! `tester`, Fivetran naming, system columns, Fivetran types as DuckDB types), and the sink that
+//! `debug` writes into it.
+//!
+//! Rows are staged as they arrive (buffered briefly, then appended to a temporary staging table
+//! per target table), so memory does not grow with the rows between checkpoints. At each
+//! checkpoint one transaction applies every staged window (see `merge`), records the state in
+//! the warehouse itself, and commits; then `state.json` is rewritten. A failure rolls back to the
+//! last checkpoint.
+
+mod files;
+mod merge;
+mod sql;
+mod table;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context as _, anyhow, bail};
+use duckdb::types::{TimeUnit, ToSqlOutput, ValueRef};
+use duckdb::{Connection, ToSql};
+
+use crate::naming;
+use crate::record::{Record, RecordKind};
+use crate::schema::{DataType, TableRef, TableSchema};
+use crate::sink::{Sink, memory};
+use crate::value::Value;
+
+pub use files::Files;
+use sql::{duckdb_type, qualified, quote};
+use table::{StagedRow, WarehouseTable};
+
+/// The DuckDB schema of the local run's tables.
+pub const SCHEMA: &str = "tester";
+/// Where the warehouse keeps its own bookkeeping (the last committed state).
+const BOOKKEEPING: &str = "__connector";
+/// Rows buffered per table before they are appended to its staging table.
+const BUFFER_ROWS: usize = 4096;
+
+/// How source names become warehouse names: Fivetran's rules (the default) or as written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Naming {
+    #[default]
+    Fivetran,
+    Source,
+}
+
+impl Naming {
+    pub fn table(self, source: &str) -> String {
+        match self {
+            Naming::Fivetran => naming::table_name(source),
+            Naming::Source => source.to_string(),
+        }
+    }
+
+    pub fn column(self, source: &str) -> String {
+        match self {
+            Naming::Fivetran => naming::column_name(source),
+            Naming::Source => source.to_string(),
+        }
+    }
+
+    /// `tester`, or `tester_<schema>` for a table declared in a schema.
+    pub fn schema(self, source: Option<&str>) -> String {
+        match source {
+            None => SCHEMA.to_string(),
+            Some(schema) => match self {
+                Naming::Fivetran => format!("{SCHEMA}_{}", naming::schema_name(schema)),
+                Naming::Source => format!("{SCHEMA}_{schema}"),
+            },
+        }
+    }
+}
+
+/// Rows written per destination table so far, for the progress line.
+pub type Progress = Arc<Mutex<BTreeMap<String, u64>>>;
+
+/// An open warehouse file and what it knows of its tables.
+pub struct Warehouse {
+    connection: Connection,
+    path: PathBuf,
+    naming: Naming,
+    tables: Vec<WarehouseTable>,
+}
+
+impl std::fmt::Debug for Warehouse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Warehouse").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl Warehouse {
+    /// Opens (or creates) the warehouse file. A file held by another process is refused at
+    /// once with the name of the file to close.
+    pub fn open(path: &Path, naming: Naming) -> anyhow::Result<Warehouse> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let connection = Connection::open(path).map_err(|e| {
+            let text = e.to_string();
+            if text.contains("lock") {
+                anyhow!(
+                    "the warehouse {} is in use by another process; close it (a duckdb shell, another run) \
+                     and try again ({text})",
+                    path.display()
+                )
+            } else {
+                anyhow!("cannot open the warehouse {}: {text}", path.display())
+            }
+        })?;
+        connection.execute_batch(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {SCHEMA}; \
+             CREATE SCHEMA IF NOT EXISTS {BOOKKEEPING}; \
+             CREATE TABLE IF NOT EXISTS {BOOKKEEPING}.checkpoint (previous VARCHAR, current VARCHAR);"
+        ))?;
+        let mut warehouse = Warehouse { connection, path: path.to_path_buf(), naming, tables: Vec::new() };
+        warehouse.load_tables()?;
+        Ok(warehouse)
+    }
+
+    /// The connection, for reading the warehouse (tests, the benchmark).
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    /// The last committed state and the one before it, as recorded inside the warehouse.
+    pub fn committed_state(&self) -> anyhow::Result<Option<(String, String)>> {
+        let mut statement = self.connection.prepare(&format!("SELECT previous, current FROM {BOOKKEEPING}.checkpoint"))?;
+        let mut rows = statement.query([])?;
+        Ok(match rows.next()? {
+            Some(row) => Some((row.get(0)?, row.get(1)?)),
+            None => None,
+        })
+    }
+
+    /// A canonical text of the local run's tables, for comparing warehouses: each table with its
+    /// columns and types in order, then its rows as text, sorted, with `_fivetran_synced`
+    /// replaced by its rank in the table (`#1` is the earliest).
+    pub fn dump(&self) -> anyhow::Result<String> {
+        let mut statement = self.connection.prepare(&format!(
+            "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns \
+             WHERE table_schema = '{SCHEMA}' OR starts_with(table_schema, '{SCHEMA}_') \
+             ORDER BY table_schema, table_name, ordinal_position"
+        ))?;
+        let mut tables: Vec<(String, String, Vec<(String, String)>)> = Vec::new();
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let (schema, table, column, data_type): (String, String, String, String) =
+                (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+            match tables.last_mut() {
+                Some((s, t, columns)) if *s == schema && *t == table => columns.push((column, data_type)),
+                _ => tables.push((schema, table, vec![(column, data_type)])),
+            }
+        }
+        drop(rows);
+        let mut out = String::new();
+        for (schema, table, columns) in tables {
+            out.push_str(&format!("table {schema}.{table}\n"));
+            for (column, data_type) in &columns {
+                out.push_str(&format!("  {column} {data_type}\n"));
+            }
+            let select: Vec<String> = columns
+                .iter()
+                .map(|(column, _)| {
+                    if column == memory::SYNCED {
+                        format!("'#' || dense_rank() OVER (ORDER BY {})", quote(column))
+                    } else {
+                        format!("coalesce(CAST({} AS VARCHAR), 'NULL')", quote(column))
+                    }
+                })
+                .collect();
+            let mut statement = self
+                .connection
+                .prepare(&format!("SELECT {} FROM {}", select.join(", "), qualified(&schema, &table)))?;
+            let mut rows = statement.query([])?;
+            let mut lines = Vec::new();
+            while let Some(row) = rows.next()? {
+                let cells: Vec<String> = (0..columns.len()).map(|i| row.get(i)).collect::<Result<_, _>>()?;
+                lines.push(format!("  | {}\n", cells.join(" | ")));
+            }
+            lines.sort();
+            out.extend(lines);
+        }
+        Ok(out)
+    }
+
+    /// Reads the tables an earlier run created, so this run can add columns and widen types.
+    fn load_tables(&mut self) -> anyhow::Result<()> {
+        let mut statement = self.connection.prepare(&format!(
+            "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns \
+             WHERE table_schema = '{SCHEMA}' OR starts_with(table_schema, '{SCHEMA}_') \
+             ORDER BY table_schema, table_name, ordinal_position"
+        ))?;
+        let mut rows = statement.query([])?;
+        let mut columns: Vec<(String, String, String, String)> = Vec::new();
+        while let Some(row) = rows.next()? {
+            columns.push((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?));
+        }
+        drop(rows);
+        for (schema, name, column, type_text) in columns {
+            let index = match self.tables.iter().position(|t| t.schema == schema && t.name == name) {
+                Some(index) => index,
+                None => {
+                    let mut table = WarehouseTable::new(schema, name, true);
+                    table.created = true;
+                    self.tables.push(table);
+                    self.tables.len() - 1
+                }
+            };
+            let table = &mut self.tables[index];
+            if column == memory::DELETED || column == memory::SYNCED {
+                continue;
+            }
+            let data_type = sql::fivetran_type(&type_text);
+            table.keyed &= column != memory::ID;
+            table.columns.push(table::ColumnState {
+                primary_key: column == memory::ID,
+                declared: column == memory::ID,
+                name: column,
+                data_type,
+                target_type: data_type,
+            });
+        }
+        Ok(())
+    }
+
+    /// The table a record goes to, registered (with its declared columns) on first sight.
+    fn table_index(&mut self, schema: &TableSchema) -> anyhow::Result<usize> {
+        let destination_schema = self.naming.schema(schema.schema.as_deref());
+        let name = self.naming.table(&schema.name);
+        if name.is_empty() {
+            bail!("a table name cannot be empty");
+        }
+        let index = match self.tables.iter().position(|t| t.schema == destination_schema && t.name == name) {
+            Some(index) => index,
+            None => {
+                self.tables.push(WarehouseTable::new(destination_schema, name, schema.has_primary_key()));
+                self.tables.len() - 1
+            }
+        };
+        self.tables[index].declare(schema, self.naming)?;
+        Ok(index)
+    }
+
+    /// Appends a table's buffered rows to its staging table, creating or altering that table to
+    /// match the columns first.
+    fn flush(&mut self, index: usize) -> anyhow::Result<()> {
+        let stage = merge::stage_name(index);
+        let table = &mut self.tables[index];
+        if table.buffer.is_empty() {
+            return Ok(());
+        }
+        let typed: Vec<(usize, DataType)> =
+            table.columns.iter().enumerate().filter_map(|(i, c)| c.data_type.map(|t| (i, t))).collect();
+        if table.stage_columns.is_empty() {
+            let columns: Vec<String> =
+                typed.iter().map(|(i, t)| format!("{} {}", quote(&table.columns[*i].name), duckdb_type(*t))).collect();
+            self.connection.execute_batch(&format!(
+                "CREATE OR REPLACE TEMP TABLE {} (_seq BIGINT, _op UTINYINT, _synced TIMESTAMPTZ, _present VARCHAR{})",
+                quote(&stage),
+                columns.iter().map(|c| format!(", {c}")).collect::<String>()
+            ))?;
+            table.stage_columns = typed.clone();
+        } else {
+            for &(i, data_type) in &typed {
+                let column = quote(&table.columns[i].name);
+                match table.stage_columns.iter_mut().find(|(j, _)| *j == i) {
+                    None => {
+                        self.connection.execute_batch(&format!(
+                            "ALTER TABLE temp.main.{} ADD COLUMN {column} {}",
+                            quote(&stage),
+                            duckdb_type(data_type)
+                        ))?;
+                        table.stage_columns.push((i, data_type));
+                    }
+                    Some((_, staged_type)) if *staged_type != data_type => {
+                        self.connection.execute_batch(&format!(
+                            "ALTER TABLE temp.main.{} ALTER COLUMN {column} TYPE {}",
+                            quote(&stage),
+                            duckdb_type(data_type)
+                        ))?;
+                        *staged_type = data_type;
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        let mut appender = self.connection.appender_to_catalog_and_db(&stage, "temp", "main")?;
+        let mut cells: Vec<Cell> = Vec::with_capacity(4 + table.stage_columns.len());
+        for row in table.buffer.drain(..) {
+            let StagedRow { seq, kind, synced_micros, present, mut values } = row;
+            for &(i, data_type) in &table.stage_columns {
+                if let Some(value) = values.get_mut(i) {
+                    if !table.columns[i].declared && value.data_type().is_some_and(|t| t != data_type) {
+                        *value = std::mem::replace(value, Value::Null).widen_to(data_type);
+                    }
+                }
+            }
+            cells.clear();
+            cells.push(Cell::Owned(Value::Long(seq)));
+            cells.push(Cell::Op(kind));
+            cells.push(Cell::Stamp(synced_micros));
+            cells.push(Cell::Owned(present.map_or(Value::Null, Value::String)));
+            for &(i, data_type) in &table.stage_columns {
+                let value = values.get_mut(i).map_or(Value::Null, |v| std::mem::replace(v, Value::Null));
+                cells.push(Cell::Typed(value, data_type));
+            }
+            appender.append_row(duckdb::appender_params_from_iter(cells.iter()))?;
+            table.staged += 1;
+        }
+        appender.flush()?;
+        Ok(())
+    }
+
+    /// Applies every staged window in one transaction with `state_json` recorded (when given).
+    /// Returns the schema changes it made.
+    fn commit(&mut self, state: Option<(&str, &str)>) -> anyhow::Result<u64> {
+        for index in 0..self.tables.len() {
+            self.flush(index)?;
+        }
+        self.connection.execute_batch("BEGIN TRANSACTION")?;
+        match self.apply(state) {
+            Ok(changes) => {
+                self.connection.execute_batch("COMMIT")?;
+                self.end_window(true)?;
+                Ok(changes)
+            }
+            Err(error) => {
+                // The transaction is what keeps the warehouse at the last checkpoint.
+                let _ = self.connection.execute_batch("ROLLBACK");
+                Err(error)
+            }
+        }
+    }
+
+    fn apply(&mut self, state: Option<(&str, &str)>) -> anyhow::Result<u64> {
+        let mut changes = 0;
+        for index in 0..self.tables.len() {
+            changes += self.evolve(index)?;
+            let table = &self.tables[index];
+            if !table.created {
+                continue; // nothing typed to create it with yet
+            }
+            for statement in merge::statements(table, &merge::stage_name(index)) {
+                self.connection
+                    .execute_batch(&statement)
+                    .with_context(|| format!("applying the operations of table `{}`", table.qualified_name()))?;
+            }
+        }
+        if let Some((previous, current)) = state {
+            self.connection.execute(&format!("DELETE FROM {BOOKKEEPING}.checkpoint"), [])?;
+            self.connection
+                .execute(&format!("INSERT INTO {BOOKKEEPING}.checkpoint VALUES (?, ?)"), [previous, current])?;
+        }
+        Ok(changes)
+    }
+
+    /// Creates the target table, adds its new columns and widens changed ones.
+    fn evolve(&mut self, index: usize) -> anyhow::Result<u64> {
+        let table = &mut self.tables[index];
+        let target = qualified(&table.schema, &table.name);
+        let mut changes = 0;
+        if !table.created {
+            let columns: Vec<String> = table
+                .columns
+                .iter()
+                .filter_map(|c| c.data_type.map(|t| format!("{} {}", quote(&c.name), duckdb_type(t))))
+                .collect();
+            if columns.is_empty() && table.keyed {
+                return Ok(0);
+            }
+            self.connection.execute_batch(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {schema}; CREATE TABLE {target} ({columns}{comma}\
+                 \"_fivetran_deleted\" BOOLEAN, \"_fivetran_synced\" TIMESTAMP WITH TIME ZONE)",
+                schema = quote(&table.schema),
+                comma = if columns.is_empty() { "" } else { ", " },
+                columns = columns.join(", ")
+            ))?;
+            table.created = true;
+            table.columns.iter_mut().for_each(|c| c.target_type = c.data_type);
+            return Ok(1);
+        }
+        for column in &mut table.columns {
+            match (column.target_type, column.data_type) {
+                (None, Some(new)) => {
+                    self.connection.execute_batch(&format!(
+                        "ALTER TABLE {target} ADD COLUMN {} {}",
+                        quote(&column.name),
+                        duckdb_type(new)
+                    ))?;
+                }
+                (Some(old), Some(new)) if old != new => {
+                    self.connection.execute_batch(&format!(
+                        "ALTER TABLE {target} ALTER COLUMN {} TYPE {}",
+                        quote(&column.name),
+                        duckdb_type(new)
+                    ))?;
+                }
+                _ => continue,
+            }
+            column.target_type = column.data_type;
+            changes += 1;
+        }
+        Ok(changes)
+    }
+
+    /// Forgets the window: staging tables dropped, buffers and truncates cleared.
+    fn end_window(&mut self, committed: bool) -> anyhow::Result<()> {
+        for (index, table) in self.tables.iter_mut().enumerate() {
+            if !table.stage_columns.is_empty() {
+                self.connection
+                    .execute_batch(&format!("DROP TABLE IF EXISTS temp.main.{}", quote(&merge::stage_name(index))))?;
+            }
+            table.stage_columns.clear();
+            table.buffer.clear();
+            table.staged = 0;
+            table.truncates.clear();
+            table.kinds = [false; 3];
+            if !committed && !table.created {
+                table.columns.iter_mut().for_each(|c| c.target_type = None);
+            }
+        }
+        Ok(())
+    }
+}
+
+
+/// One value for the appender, converted to the staging column's DuckDB representation.
+enum Cell {
+    Owned(Value),
+    Typed(Value, DataType),
+    Op(RecordKind),
+    Stamp(i64),
+}
+
+impl ToSql for Cell {
+    fn to_sql(&self) -> duckdb::Result<ToSqlOutput<'_>> {
+        let value = match self {
+            Cell::Op(kind) => ValueRef::UTinyInt(*kind as u8),
+            Cell::Stamp(micros) => ValueRef::Timestamp(TimeUnit::Microsecond, *micros),
+            Cell::Owned(value) => value_ref(value, None)?,
+            Cell::Typed(value, data_type) => value_ref(value, Some(*data_type))?,
+        };
+        Ok(ToSqlOutput::Borrowed(value))
+    }
+}
+
+fn value_ref(value: &Value, data_type: Option<DataType>) -> duckdb::Result<ValueRef<'_>> {
+    Ok(match value {
+        Value::Null => ValueRef::Null,
+        Value::Bool(b) => ValueRef::Boolean(*b),
+        Value::Short(i) => ValueRef::SmallInt(*i),
+        Value::Int(i) => ValueRef::Int(*i),
+        Value::Long(i) => ValueRef::BigInt(*i),
+        Value::Decimal(d) => {
+            let (width, scale) = match data_type {
+                Some(DataType::Decimal { precision, scale }) => (precision, scale),
+                _ => (38, d.scale() as u8),
+            };
+            let mut d = *d;
+            d.rescale(u32::from(scale));
+            let decimal = duckdb::types::Decimal::new(width, scale, d.mantissa())
+                .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
+            ValueRef::Decimal(decimal)
+        }
+        Value::Float(f) => ValueRef::Float(*f),
+        Value::Double(f) => ValueRef::Double(*f),
+        Value::NaiveDate(d) => {
+            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
+            let days = i32::try_from((*d - epoch).num_days())
+                .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
+            ValueRef::Date32(days)
+        }
+        Value::NaiveDatetime(d) => ValueRef::Timestamp(TimeUnit::Microsecond, d.and_utc().timestamp_micros()),
+        Value::UtcDatetime(d) => ValueRef::Timestamp(TimeUnit::Microsecond, d.timestamp_micros()),
+        Value::Binary(bytes) => ValueRef::Blob(bytes),
+        Value::String(s) | Value::Json(s) | Value::Xml(s) => ValueRef::Text(s.as_bytes()),
+    })
+}
+
+/// The [`Sink`] of `debug`: stages records into the warehouse and commits at each checkpoint.
+pub struct WarehouseSink {
+    warehouse: Warehouse,
+    files: Files,
+    /// Source table → table index, by the schema's address (checked by name).
+    table_cache: HashMap<usize, usize>,
+    seq: i64,
+    last_stamp: i64,
+    committed_state: String,
+    /// Schema changes made by committed windows.
+    pub schema_changes: u64,
+    progress: Progress,
+}
+
+impl std::fmt::Debug for WarehouseSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WarehouseSink").field("warehouse", &self.warehouse).finish_non_exhaustive()
+    }
+}
+
+impl WarehouseSink {
+    /// A sink into `warehouse` that writes checkpointed states to `files`, starting from
+    /// `start_state` (the state this sync begins with).
+    pub fn new(warehouse: Warehouse, files: Files, start_state: &str) -> WarehouseSink {
+        WarehouseSink {
+            warehouse,
+            files,
+            table_cache: HashMap::new(),
+            seq: 0,
+            last_stamp: 0,
+            committed_state: start_state.to_string(),
+            schema_changes: 0,
+            progress: Progress::default(),
+        }
+    }
+
+    /// Rows written per table, updated as rows are staged.
+    pub fn progress(&self) -> Progress {
+        self.progress.clone()
+    }
+
+    pub fn into_warehouse(self) -> Warehouse {
+        self.warehouse
+    }
+
+    /// Source names that landed in one destination name: `(table, first, second)`.
+    pub fn shared_names(&self) -> Vec<(String, String, String)> {
+        self.warehouse
+            .tables
+            .iter()
+            .flat_map(|t| t.shared_names.iter().map(|(a, b)| (t.qualified_name(), a.clone(), b.clone())))
+            .collect()
+    }
+
+    fn stamp(&mut self) -> i64 {
+        let now = chrono::Utc::now().timestamp_micros();
+        self.last_stamp = now.max(self.last_stamp + 1);
+        self.last_stamp
+    }
+
+    fn table_for(&mut self, table: &TableRef) -> anyhow::Result<usize> {
+        let address = match table {
+            TableRef::Static(schema) => std::ptr::from_ref::<TableSchema>(schema) as usize,
+            TableRef::Shared(schema) => Arc::as_ptr(schema) as usize,
+        };
+        if let Some(&index) = self.table_cache.get(&address) {
+            return Ok(index);
+        }
+        // A run-time table's schema lives as long as the sync's `Operations`, so its address is
+        // as stable as a static one's while records arrive.
+        let index = self.warehouse.table_index(table)?;
+        self.table_cache.insert(address, index);
+        Ok(index)
+    }
+}
+
+impl Sink for WarehouseSink {
+    fn begin(&mut self, tables: &[TableRef]) -> anyhow::Result<()> {
+        for table in tables {
+            self.table_for(table)?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, mut record: Record) -> anyhow::Result<()> {
+        let index = self.table_for(&record.table)?;
+        self.seq += 1;
+        let stamp = self.stamp();
+        let naming = self.warehouse.naming;
+        let table = &mut self.warehouse.tables[index];
+        if let Some(row) = table.stage(&mut record, self.seq, stamp, naming)? {
+            table.buffer.push(row);
+            if table.buffer.len() >= BUFFER_ROWS {
+                let name = table.qualified_name();
+                self.warehouse.flush(index)?;
+                *self.progress.lock().expect("progress lock").entry(name).or_default() += BUFFER_ROWS as u64;
+            }
+        }
+        Ok(())
+    }
+
+    fn warning(&mut self, message: &str) -> anyhow::Result<()> {
+        tracing::warn!(target: "connector", "{message}");
+        Ok(())
+    }
+
+    fn checkpoint(&mut self, state_json: &str) -> anyhow::Result<()> {
+        let previous = std::mem::take(&mut self.committed_state);
+        let committed = self.warehouse.commit(Some((&previous, state_json)));
+        self.committed_state = if committed.is_ok() { state_json.to_string() } else { previous };
+        self.schema_changes += committed?;
+        self.files.write_state(state_json)
+    }
+
+    fn finish(&mut self) -> anyhow::Result<()> {
+        self.schema_changes += self.warehouse.commit(None)?;
+        Ok(())
+    }
+
+    fn abort(&mut self) {
+        // Staging is temporary; what was committed stays as it is.
+        let _ = self.warehouse.end_window(false);
+    }
+}

@@ -1,0 +1,263 @@
+//! One destination table as the warehouse sees it during a run: its columns (declared or
+//! inferred, and whether the target table has them yet), how source names map to them, and the
+//! rows staged for it since the last commit.
+
+use std::collections::HashMap;
+
+use anyhow::{anyhow, bail};
+
+use super::Naming;
+use crate::record::{Cells, Record, RecordKind};
+use crate::schema::{DataType, TableSchema};
+use crate::sink::memory::{DELETED, ID, SYNCED, row_id};
+use crate::value::Value;
+
+/// A data column (system columns `_fivetran_deleted` and `_fivetran_synced` are implied; a
+/// table without a key has `_fivetran_id` as its first data column).
+#[derive(Debug, Clone)]
+pub(crate) struct ColumnState {
+    pub name: String,
+    /// `None` until the column is declared with a type or sees a non-null value.
+    pub data_type: Option<DataType>,
+    pub declared: bool,
+    pub primary_key: bool,
+    /// The column's type in the target table, `None` while the target lacks the column.
+    pub target_type: Option<DataType>,
+}
+
+/// One staged operation: its order, kind, stamp, which columns an update sets, and one value per
+/// column (as many as the table had when it was staged).
+#[derive(Debug)]
+pub(crate) struct StagedRow {
+    pub seq: i64,
+    pub kind: RecordKind,
+    pub synced_micros: i64,
+    pub present: Option<String>,
+    pub values: Vec<Value>,
+}
+
+#[derive(Debug)]
+pub(crate) struct WarehouseTable {
+    pub schema: String,
+    pub name: String,
+    pub columns: Vec<ColumnState>,
+    pub keyed: bool,
+    /// Whether the target table exists in the warehouse.
+    pub created: bool,
+    /// Source column name → column index.
+    source_columns: HashMap<String, usize>,
+    /// Source names that share a destination name with another, already warned about.
+    pub shared_names: Vec<(String, String)>,
+    /// Rows staged in Rust, not yet appended to the staging table.
+    pub buffer: Vec<StagedRow>,
+    /// Number of rows in the staging table for this window.
+    pub staged: usize,
+    /// The staging table's value columns, in its order: (column index, type).
+    pub stage_columns: Vec<(usize, DataType)>,
+    /// Truncates in this window: (sequence number, stamp in microseconds).
+    pub truncates: Vec<(i64, i64)>,
+    /// Kinds of operations in this window.
+    pub kinds: [bool; 3],
+}
+
+impl WarehouseTable {
+    pub fn new(schema: String, name: String, keyed: bool) -> WarehouseTable {
+        let columns = if keyed {
+            Vec::new()
+        } else {
+            vec![ColumnState {
+                name: ID.to_string(),
+                data_type: Some(DataType::String),
+                declared: true,
+                primary_key: true,
+                target_type: None,
+            }]
+        };
+        WarehouseTable {
+            schema,
+            name,
+            columns,
+            keyed,
+            created: false,
+            source_columns: HashMap::new(),
+            shared_names: Vec::new(),
+            buffer: Vec::new(),
+            staged: 0,
+            stage_columns: Vec::new(),
+            truncates: Vec::new(),
+            kinds: [false; 3],
+        }
+    }
+
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
+    }
+
+    /// Adds the columns a connector declares (type, key), keeping those an earlier run created.
+    pub fn declare(&mut self, declared: &TableSchema, naming: Naming) -> anyhow::Result<()> {
+        for column in declared.columns.iter() {
+            let index = self.column_for_source(&column.name, naming)?;
+            let state = &mut self.columns[index];
+            state.primary_key = column.primary_key;
+            if let Some(data_type) = column.data_type {
+                state.data_type = Some(data_type);
+                state.declared = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// The column a source name lands in, added (untyped) if new.
+    fn column_for_source(&mut self, source: &str, naming: Naming) -> anyhow::Result<usize> {
+        if let Some(&index) = self.source_columns.get(source) {
+            return Ok(index);
+        }
+        let name = naming.column(source);
+        if name.starts_with("_fivetran_") || name == DELETED || name == SYNCED {
+            bail!(
+                "column `{source}` of table `{}` takes the name of the system column `{name}`",
+                self.qualified_name()
+            );
+        }
+        if name.is_empty() {
+            bail!("table `{}` has a column with an empty name", self.qualified_name());
+        }
+        let index = match self.columns.iter().position(|c| c.name == name) {
+            Some(index) => {
+                if let Some((other, _)) = self.source_columns.iter().find(|(_, i)| **i == index) {
+                    self.shared_names.push((other.clone(), source.to_string()));
+                }
+                index
+            }
+            None => {
+                self.columns.push(ColumnState {
+                    name,
+                    data_type: None,
+                    declared: false,
+                    primary_key: false,
+                    target_type: None,
+                });
+                self.columns.len() - 1
+            }
+        };
+        self.source_columns.insert(source.to_string(), index);
+        Ok(index)
+    }
+
+    /// Turns a record into a staged row: values in column order, converted to their column's
+    /// type; new columns added and inferred ones widened as the values require.
+    pub fn stage(
+        &mut self,
+        record: &mut Record,
+        seq: i64,
+        synced_micros: i64,
+        naming: Naming,
+    ) -> anyhow::Result<Option<StagedRow>> {
+        if record.kind == RecordKind::Truncate {
+            self.truncates.push((seq, synced_micros));
+            return Ok(None);
+        }
+        let cells = std::mem::replace(&mut record.cells, Cells::None);
+        let named: Vec<(String, Value)> = match cells {
+            Cells::All(values) => record.table.columns.iter().map(|c| c.name.to_string()).zip(values).collect(),
+            Cells::Indexed(values) => values
+                .into_iter()
+                .map(|(i, v)| (record.table.columns[usize::from(i)].name.to_string(), v))
+                .collect(),
+            Cells::Named(values) => values,
+            Cells::None => Vec::new(),
+        };
+        // New columns are added in name order within the row that first carries them.
+        let mut named = named;
+        if named.iter().any(|(source, _)| !self.source_columns.contains_key(source)) {
+            named.sort_by_cached_key(|(source, _)| naming.column(source));
+        }
+        // Within one row, when two source names land in one column, the first by code point wins.
+        let mut slots: Vec<Option<(String, Value)>> = Vec::new();
+        for (source, value) in named {
+            let index = self.column_for_source(&source, naming)?;
+            if slots.len() <= index {
+                slots.resize_with(index + 1, || None);
+            }
+            match &slots[index] {
+                Some((kept, _)) if *kept <= source => {}
+                _ => slots[index] = Some((source, value)),
+            }
+        }
+        let mut values = vec![Value::Null; self.columns.len()];
+        let mut present = record.kind.eq(&RecordKind::Update).then(|| vec![b'0'; self.columns.len()]);
+        for (index, slot) in slots.into_iter().enumerate() {
+            let Some((_, value)) = slot else { continue };
+            values[index] = self.fit(index, value)?;
+            if let Some(present) = &mut present {
+                present[index] = b'1';
+            }
+        }
+        self.check_key(record.kind, &mut values)?;
+        let kind_index = match record.kind {
+            RecordKind::Upsert => 0,
+            RecordKind::Update => 1,
+            _ => 2,
+        };
+        self.kinds[kind_index] = true;
+        Ok(Some(StagedRow {
+            seq,
+            kind: record.kind,
+            synced_micros,
+            present: present.map(|p| String::from_utf8(p).expect("ASCII")),
+            values,
+        }))
+    }
+
+    /// Converts a value to its column's type; types an untyped column; widens an inferred one.
+    fn fit(&mut self, index: usize, value: Value) -> anyhow::Result<Value> {
+        let table = self.qualified_name();
+        let column = &mut self.columns[index];
+        let Some(value_type) = value.data_type() else { return Ok(Value::Null) };
+        match (column.declared, column.data_type) {
+            (true, Some(declared)) => value
+                .coerce_to(declared)
+                .map_err(|why| anyhow!("table `{table}`, column `{}`: {why}", column.name)),
+            (_, None) => {
+                column.data_type = Some(value_type);
+                Ok(value)
+            }
+            (false, Some(current)) => {
+                let widened = current.widen(value_type);
+                column.data_type = Some(widened);
+                Ok(value.widen_to(widened))
+            }
+        }
+    }
+
+    /// A keyed table needs every key column; a table without a key gets `_fivetran_id`.
+    fn check_key(&self, kind: RecordKind, values: &mut [Value]) -> anyhow::Result<()> {
+        if !self.keyed {
+            if kind != RecordKind::Upsert {
+                bail!(
+                    "table `{}` has no primary key, so its rows cannot be updated or deleted",
+                    self.qualified_name()
+                );
+            }
+            let cells: Vec<(String, Value)> = self
+                .columns
+                .iter()
+                .zip(values.iter())
+                .skip(1)
+                .map(|(c, v)| (c.name.clone(), v.clone()))
+                .collect();
+            values[0] = Value::String(row_id(&cells));
+            return Ok(());
+        }
+        for (column, value) in self.columns.iter().zip(values.iter()) {
+            if column.primary_key && value.is_null() {
+                bail!(
+                    "the primary key column `{}` of table `{}` is NULL or missing",
+                    column.name,
+                    self.qualified_name()
+                );
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,152 @@
+//! A failed sync leaves the warehouse exactly as it was at its last checkpoint and the state file
+//! at that checkpoint's state: when the connector returns an error, when a spawned task panics,
+//! and when the process is killed with SIGKILL at any moment.
+
+use std::process::Command;
+use std::time::Duration;
+
+use connector_conformance::LocalRun;
+use connector_core::serde_json::{self, json};
+use connector_core::warehouse::{Files, Naming, Warehouse};
+
+mod connectors {
+    use connector_core::prelude::*;
+
+    macro_rules! batches_table {
+        ($($name:ident),*) => {$(
+            #[table(name = "batches")]
+            pub struct $name {
+                #[primary_key]
+                pub id: i64,
+                pub batch: i64,
+            }
+        )*};
+    }
+
+    batches_table!(Clean, Failing, Panicking);
+
+    /// Two checkpointed batches; `after` decides what happens to a third, unfinished one.
+    macro_rules! two_batches_then {
+        ($name:ident, $table:ident, $after:expr) => {
+            #[sync(tables($table))]
+            pub async fn $name(ops: &Operations) -> Result<()> {
+                for batch in 0..2 {
+                    for i in 0..500 {
+                        ops.upsert($table { id: batch * 500 + i, batch }).await?;
+                    }
+                    ops.checkpoint(&json!({ "batches": batch + 1 })).await?;
+                }
+                for i in 0..300 {
+                    ops.upsert($table { id: 1000 + i, batch: 2 }).await?;
+                }
+                ops.update($table::patch(0).batch(99)).await?;
+                $after
+            }
+        };
+    }
+
+    two_batches_then!(stops_cleanly, Clean, {
+        let _ = ops;
+        Ok(())
+    });
+    two_batches_then!(returns_an_error, Failing, { bail!("the source went away") });
+    two_batches_then!(panics_in_a_task, Panicking, {
+        tokio::spawn(async { panic!("a bad page") }).await?;
+        Ok(())
+    });
+}
+
+/// The dump a clean run would leave at its second checkpoint: the same connector, killed by no
+/// one, run only that far (its third batch is dropped by building the expected dump from the
+/// first 1000 rows).
+fn dump_at_second_checkpoint(run: &LocalRun) -> String {
+    let warehouse = Warehouse::open(&run.files().warehouse, Naming::Fivetran).unwrap();
+    warehouse.dump().unwrap()
+}
+
+#[tokio::test]
+async fn an_error_or_a_panic_rolls_back_to_the_last_checkpoint() {
+    let clean = LocalRun::new();
+    clean.sync::<connectors::stops_cleanly>(json!({})).await.unwrap();
+    // What the clean run committed after its second checkpoint: 300 more rows and one update.
+    let clean_rows = count(&clean, "SELECT count(*) FROM tester.batches");
+    assert_eq!(clean_rows, 1300);
+
+    for (name, run) in [("error", LocalRun::new()), ("panic", LocalRun::new())] {
+        let outcome = if name == "error" {
+            run.sync::<connectors::returns_an_error>(json!({})).await
+        } else {
+            run.sync::<connectors::panics_in_a_task>(json!({})).await
+        };
+        let error = outcome.unwrap_err().to_string();
+        assert!(error.contains(if name == "error" { "the source went away" } else { "a bad page" }), "{error}");
+        assert_eq!(run.state(), Some(json!({"batches": 2})), "{name}");
+        assert_eq!(count(&run, "SELECT count(*) FROM tester.batches"), 1000, "{name}");
+        assert_eq!(count(&run, "SELECT count(*) FROM tester.batches WHERE batch = 99"), 0, "{name}");
+        let dump = dump_at_second_checkpoint(&run);
+        assert_eq!(dump.lines().filter(|l| l.starts_with("  | ")).count(), 1000, "{name}");
+    }
+}
+
+fn count(run: &LocalRun, sql: &str) -> i64 {
+    let warehouse = Warehouse::open(&run.files().warehouse, Naming::Fivetran).unwrap();
+    warehouse.connection().query_row(sql, [], |row| row.get(0)).unwrap()
+}
+
+/// Rows in the warehouse and batches in the state file after a kill.
+fn observe(files: &Files) -> (i64, Option<u32>, Option<(String, String)>) {
+    let state = std::fs::read_to_string(&files.state)
+        .ok()
+        .map(|text| serde_json::from_str::<serde_json::Value>(&text).unwrap()["batches"].as_u64().unwrap() as u32);
+    let warehouse = Warehouse::open(&files.warehouse, Naming::Fivetran).unwrap();
+    let rows: i64 = warehouse
+        .connection()
+        .query_row("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'tester'", [], |r| r.get(0))
+        .and_then(|tables: i64| {
+            if tables == 0 {
+                Ok(0)
+            } else {
+                warehouse.connection().query_row("SELECT count(*) FROM tester.rows", [], |r| r.get(0))
+            }
+        })
+        .unwrap();
+    (rows, state, warehouse.committed_state().unwrap())
+}
+
+#[test]
+fn a_process_killed_at_any_moment_leaves_the_last_checkpoint_and_resumes_from_it() {
+    let binary = env!("CARGO_BIN_EXE_kill_target");
+    for delay_ms in [30, 120, 250, 400, 700] {
+        let run = LocalRun::new();
+        let files = run.files();
+        let mut child = Command::new(binary)
+            .args(["debug", "--files", run.path().to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+
+        let (rows, state, committed) = observe(&files);
+        let batches = i64::from(state.unwrap_or(0));
+        // Either the state file names the last committed checkpoint, or the kill fell between the
+        // commit and the rename of the state file, and the warehouse records the checkpoint that
+        // the next run brings the file forward to.
+        let consistent = rows == batches * 1000
+            || committed.as_ref().is_some_and(|(_, current)| {
+                let current: serde_json::Value = serde_json::from_str(current).unwrap();
+                rows == current["batches"].as_i64().unwrap() * 1000
+            });
+        assert!(consistent, "killed after {delay_ms} ms: {rows} rows, state {state:?}, warehouse record {committed:?}");
+
+        let status = Command::new(binary)
+            .args(["debug", "--files", run.path().to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "the run after a kill at {delay_ms} ms succeeds");
+        let (rows, state, _) = observe(&files);
+        assert_eq!((rows, state), (200_000, Some(200)), "after a kill at {delay_ms} ms and a second run");
+    }
+}
