@@ -49,7 +49,7 @@ pub struct Order {
 }
 
 /// Row `i`, the same at every run.
-fn order(i: usize) -> Order {
+pub(crate) fn order(i: usize) -> Order {
     let id = i as i64;
     Order {
         id,

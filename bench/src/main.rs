@@ -5,6 +5,7 @@
 //! asserted: they depend on the machine.
 
 mod encode;
+mod local;
 
 use clap::{Parser, Subcommand};
 
@@ -21,10 +22,17 @@ struct Cli {
 enum Command {
     /// Encode rows into the sink's cell form (`Table::into_cells`) beside `serde_json::to_vec`.
     Encode(encode::Args),
+    /// Load rows into DuckDB with `debug` beside a plain Appender and dlt.
+    Local(local::Args),
+    /// One scenario of `local`, run in a child process (internal).
+    #[command(hide = true)]
+    LocalScenario(local::ScenarioArgs),
 }
 
 fn main() {
     match Cli::parse().command {
         Command::Encode(args) => encode::run(&args),
+        Command::Local(args) => local::run(&args),
+        Command::LocalScenario(args) => local::scenario(&args),
     }
 }

@@ -73,13 +73,24 @@ pub fn main<C: Connector>() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             #[cfg(feature = "local")]
-            Command::Debug { configuration, state, files, naming } => {
+            Command::Debug {
+                configuration,
+                state,
+                files,
+                naming,
+            } => {
                 let naming = if naming == "source" {
                     crate::warehouse::Naming::Source
                 } else {
                     crate::warehouse::Naming::Fivetran
                 };
-                crate::local::debug::<C>(crate::local::DebugOptions { configuration, state, files, naming }).await
+                crate::local::debug::<C>(crate::local::DebugOptions {
+                    configuration,
+                    state,
+                    files,
+                    naming,
+                })
+                .await
             }
             #[cfg(feature = "local")]
             Command::Reset { force, files } => crate::local::reset(&files, force),

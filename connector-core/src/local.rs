@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
 use tracing_subscriber::fmt::FmtContext;
+use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::cli::read_configuration;
@@ -34,13 +34,16 @@ pub async fn debug<C: Connector>(options: DebugOptions) -> anyhow::Result<ExitCo
     let started = Instant::now();
     let configuration = match &options.configuration {
         Some(path) => read_configuration(path)?,
-        None if Path::new("configuration.json").exists() => read_configuration(Path::new("configuration.json"))?,
+        None if Path::new("configuration.json").exists() => {
+            read_configuration(Path::new("configuration.json"))?
+        }
         None => ConfigurationMap::new(),
     };
     init_logging(Redactor::for_configuration::<C::Config>(&configuration));
     let files = Files::new(&options.files, options.state.as_deref());
     tracing::info!(target: "debugger", "running the sync into {}", files.warehouse.display());
-    let (sink, outcome) = sync_into_warehouse::<C>(&configuration, &files, options.naming, true).await?;
+    let (sink, outcome) =
+        sync_into_warehouse::<C>(&configuration, &files, options.naming, true).await?;
     for (table, first, second) in sink.shared_names() {
         tracing::warn!(target: "debugger", "columns `{first}` and `{second}` of table `{table}` share one destination name");
     }
@@ -55,13 +58,19 @@ pub async fn debug<C: Connector>(options: DebugOptions) -> anyhow::Result<ExitCo
                 );
             }
             println!("SYNC SUCCEEDED in {elapsed:.2} s");
-            println!("Open the warehouse with: duckdb {}", files.warehouse.display());
+            println!(
+                "Open the warehouse with: duckdb {}",
+                files.warehouse.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
             let redactor = Redactor::for_configuration::<C::Config>(&configuration);
             tracing::error!(target: "debugger", "{}", redactor.redact(&error.to_string()));
-            println!("SYNC FAILED in {elapsed:.2} s: the warehouse and {} stay at the last checkpoint", files.state.display());
+            println!(
+                "SYNC FAILED in {elapsed:.2} s: the warehouse and {} stay at the last checkpoint",
+                files.state.display()
+            );
             Ok(ExitCode::FAILURE)
         }
     }
@@ -79,7 +88,11 @@ pub async fn sync_into_warehouse<C: Connector>(
     let warehouse = Warehouse::open(&files.warehouse, naming)?;
     let state = starting_state(files, &warehouse)?;
     let sink = WarehouseSink::new(warehouse, files.clone(), &state);
-    let progress_line = if show_progress { ProgressLine::start(sink.progress()) } else { ProgressLine { task: None } };
+    let progress_line = if show_progress {
+        ProgressLine::start(sink.progress())
+    } else {
+        ProgressLine { task: None }
+    };
     let outcome = driver::run::<C, _>(configuration, Some(&state), sink).await;
     progress_line.stop();
     Ok(outcome)
@@ -125,9 +138,18 @@ fn print_report(report: &SyncReport, schema_changes: u64) {
         println!("{operation:<14} | {calls:>10}");
     }
     if !report.tables.is_empty() {
-        let width = report.tables.keys().map(String::len).max().unwrap_or(5).max(5);
+        let width = report
+            .tables
+            .keys()
+            .map(String::len)
+            .max()
+            .unwrap_or(5)
+            .max(5);
         println!();
-        println!("{:<width$} | {:>10} | {:>10} | {:>10} | {:>10}", "Table", "Upserts", "Updates", "Deletes", "Truncates");
+        println!(
+            "{:<width$} | {:>10} | {:>10} | {:>10} | {:>10}",
+            "Table", "Upserts", "Updates", "Deletes", "Truncates"
+        );
         for (table, counts) in &report.tables {
             println!(
                 "{table:<width$} | {:>10} | {:>10} | {:>10} | {:>10}",
@@ -160,13 +182,17 @@ impl ProgressLine {
                     .lock()
                     .expect("progress lock")
                     .iter()
-                    .map(|(table, rows)| format!("{table}: {rows} rows ({:.0}/s)", *rows as f64 / seconds))
+                    .map(|(table, rows)| {
+                        format!("{table}: {rows} rows ({:.0}/s)", *rows as f64 / seconds)
+                    })
                     .collect::<Vec<_>>()
                     .join("  ");
                 shown.set_message(line);
             }
         });
-        ProgressLine { task: Some((task, bar)) }
+        ProgressLine {
+            task: Some((task, bar)),
+        }
     }
 
     fn stop(self) {
@@ -184,11 +210,16 @@ pub fn reset(files: &Path, force: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if !force {
-        print!("This will delete your current state and `warehouse.db` files. Do you want to continue? (Y/n) ");
+        print!(
+            "This will delete your current state and `warehouse.db` files. Do you want to continue? (Y/n) "
+        );
         std::io::stdout().flush()?;
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "" | "y" | "yes") {
+        if !matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "" | "y" | "yes"
+        ) {
             println!("Reset cancelled.");
             return Ok(ExitCode::SUCCESS);
         }
@@ -200,8 +231,13 @@ pub fn reset(files: &Path, force: bool) -> anyhow::Result<ExitCode> {
 
 /// Log lines as the local run prints them, with secrets hidden.
 fn init_logging(redactor: Redactor) {
-    let format = LocalFormat { redactor: Arc::new(redactor) };
-    let _ = tracing_subscriber::fmt().with_writer(std::io::stdout).event_format(format).try_init();
+    let format = LocalFormat {
+        redactor: Arc::new(redactor),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stdout)
+        .event_format(format)
+        .try_init();
 }
 
 struct LocalFormat {
@@ -213,7 +249,12 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> std::fmt::Result {
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> std::fmt::Result {
         let metadata = event.metadata();
         let level = match *metadata.level() {
             Level::ERROR => "SEVERE",
@@ -227,8 +268,13 @@ where
             _ => "connector",
         };
         let mut message = String::new();
-        ctx.field_format().format_fields(Writer::new(&mut message), event)?;
+        ctx.field_format()
+            .format_fields(Writer::new(&mut message), event)?;
         let time = chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.3f");
-        writeln!(writer, "{time}: {level} ⚡ {origin}: {}", self.redactor.redact(&message))
+        writeln!(
+            writer,
+            "{time}: {level} ⚡ {origin}: {}",
+            self.redactor.redact(&message)
+        )
     }
 }

@@ -179,7 +179,9 @@ impl Value {
         match (self, to) {
             (Value::Null, _) => Value::Null,
             (Value::Bool(b), DataType::Short | DataType::Int | DataType::Long) => {
-                Value::Long(i64::from(b)).coerce_to(to).expect("0 and 1 fit every integer")
+                Value::Long(i64::from(b))
+                    .coerce_to(to)
+                    .expect("0 and 1 fit every integer")
             }
             (value, DataType::String) => Value::String(value.into_text()),
             (value, to) => {

@@ -361,7 +361,8 @@ impl MemoryTable {
                     if widened != current {
                         column.data_type = Some(widened);
                         for values in &mut self.rows {
-                            values[i] = std::mem::replace(&mut values[i], Value::Null).widen_to(widened);
+                            values[i] =
+                                std::mem::replace(&mut values[i], Value::Null).widen_to(widened);
                         }
                     }
                     value.widen_to(widened)

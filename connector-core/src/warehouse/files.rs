@@ -31,22 +31,33 @@ impl Files {
     pub fn read_state(&self) -> anyhow::Result<String> {
         match std::fs::read_to_string(&self.state) {
             Ok(text) => {
-                let value: serde_json::Value = serde_json::from_str(&text)
-                    .with_context(|| format!("the state file {} is not JSON", self.state.display()))?;
+                let value: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+                    format!("the state file {} is not JSON", self.state.display())
+                })?;
                 if !value.is_object() {
-                    bail!("the state file {} must hold a JSON object", self.state.display());
+                    bail!(
+                        "the state file {} must hold a JSON object",
+                        self.state.display()
+                    );
                 }
                 Ok(value.to_string())
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !self.state_given => Ok("{}".to_string()),
-            Err(e) => Err(e).with_context(|| format!("cannot read the state file {}", self.state.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !self.state_given => {
+                Ok("{}".to_string())
+            }
+            Err(e) => Err(e)
+                .with_context(|| format!("cannot read the state file {}", self.state.display())),
         }
     }
 
     /// Replaces the state file with `state_json` (compact JSON): written to a temporary file,
     /// synced, then renamed over the old one, so a reader sees the old state or the new one.
     pub fn write_state(&self, state_json: &str) -> anyhow::Result<()> {
-        let dir = self.state.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = self
+            .state
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let temporary = self.state.with_extension("json.tmp");
         let mut file = std::fs::File::create(&temporary)

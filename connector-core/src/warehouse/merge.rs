@@ -39,22 +39,56 @@ pub(crate) fn statements(table: &WarehouseTable, stage: &str) -> Vec<String> {
 
 /// The columns that exist in the staging table (typed ones), keys first flagged.
 fn typed_columns(table: &WarehouseTable) -> Vec<(usize, &ColumnState)> {
-    table.columns.iter().enumerate().filter(|(_, c)| c.data_type.is_some()).collect()
+    table
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.data_type.is_some())
+        .collect()
 }
 
 fn segment(table: &WarehouseTable, stage: &str, low: i64, high: i64) -> Vec<String> {
     let target = qualified(&table.schema, &table.name);
     let columns = typed_columns(table);
-    let keys: Vec<String> = columns.iter().filter(|(_, c)| c.primary_key).map(|(_, c)| quote(&c.name)).collect();
-    let values: Vec<(usize, String)> =
-        columns.iter().filter(|(_, c)| !c.primary_key).map(|(i, c)| (*i, quote(&c.name))).collect();
-    let rows = format!("(SELECT * FROM temp.main.{} WHERE _seq > {low} AND _seq <= {high})", quote(stage));
+    let keys: Vec<String> = columns
+        .iter()
+        .filter(|(_, c)| c.primary_key)
+        .map(|(_, c)| quote(&c.name))
+        .collect();
+    let values: Vec<(usize, String)> = columns
+        .iter()
+        .filter(|(_, c)| !c.primary_key)
+        .map(|(i, c)| (*i, quote(&c.name)))
+        .collect();
+    let mut window = Vec::new();
+    if low != i64::MIN {
+        window.push(format!("_seq > {low}"));
+    }
+    if high != i64::MAX {
+        window.push(format!("_seq <= {high}"));
+    }
+    let filter = if window.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", window.join(" AND "))
+    };
+    let rows = format!("(SELECT * FROM temp.main.{}{filter})", quote(stage));
     let key_list = keys.join(", ");
     let key_match = |left: &str, right: &str| {
-        keys.iter().map(|k| format!("{left}.{k} = {right}.{k}")).collect::<Vec<_>>().join(" AND ")
+        keys.iter()
+            .map(|k| format!("{left}.{k} = {right}.{k}"))
+            .collect::<Vec<_>>()
+            .join(" AND ")
     };
-    let all_columns: Vec<String> = keys.iter().chain(values.iter().map(|(_, v)| v)).cloned().collect();
-    let insert_columns = format!("{}, \"_fivetran_deleted\", \"_fivetran_synced\"", all_columns.join(", "));
+    let all_columns: Vec<String> = keys
+        .iter()
+        .chain(values.iter().map(|(_, v)| v))
+        .cloned()
+        .collect();
+    let insert_columns = format!(
+        "{}, \"_fivetran_deleted\", \"_fivetran_synced\"",
+        all_columns.join(", ")
+    );
 
     // Only upserts: the last one per key replaces the row.
     if table.kinds == [true, false, false] {
@@ -75,8 +109,12 @@ fn segment(table: &WarehouseTable, stage: &str, low: i64, high: i64) -> Vec<Stri
     for (index, name) in &values {
         let position = index + 1;
         let set_here = format!("_op = 1 AND substr(_present, {position}, 1) = '1'");
-        aggregates.push(format!("arg_max_null({name}, _seq) FILTER (WHERE _op = 0) AS \"u{index}\""));
-        aggregates.push(format!("arg_max_null({name}, _seq) FILTER (WHERE {set_here}) AS \"p{index}\""));
+        aggregates.push(format!(
+            "arg_max_null({name}, _seq) FILTER (WHERE _op = 0) AS \"u{index}\""
+        ));
+        aggregates.push(format!(
+            "arg_max_null({name}, _seq) FILTER (WHERE {set_here}) AS \"p{index}\""
+        ));
         aggregates.push(format!("bool_or({set_here}) AS \"h{index}\""));
     }
     let fold = format!(
@@ -86,7 +124,10 @@ fn segment(table: &WarehouseTable, stage: &str, low: i64, high: i64) -> Vec<Stri
          t AS (SELECT s.*, u._useq FROM s LEFT JOIN u USING ({key_list}) WHERE u._useq IS NULL OR s._seq >= u._useq) \
          SELECT {key_list}, max(_useq) AS _useq, {aggregates}bool_or(_op = 2) AS _deleted, max(_synced) AS _synced \
          FROM t GROUP BY {key_list}",
-        aggregates = aggregates.iter().map(|a| format!("{a}, ")).collect::<String>()
+        aggregates = aggregates
+            .iter()
+            .map(|a| format!("{a}, "))
+            .collect::<String>()
     );
     let replaced: Vec<String> = values
         .iter()
@@ -94,7 +135,9 @@ fn segment(table: &WarehouseTable, stage: &str, low: i64, high: i64) -> Vec<Stri
         .collect();
     let updated: Vec<String> = values
         .iter()
-        .map(|(index, name)| format!("{name} = CASE WHEN __m.\"h{index}\" THEN __m.\"p{index}\" ELSE __t.{name} END"))
+        .map(|(index, name)| {
+            format!("{name} = CASE WHEN __m.\"h{index}\" THEN __m.\"p{index}\" ELSE __t.{name} END")
+        })
         .collect();
     vec![
         fold,
@@ -104,7 +147,11 @@ fn segment(table: &WarehouseTable, stage: &str, low: i64, high: i64) -> Vec<Stri
         ),
         format!(
             "INSERT INTO {target} ({insert_columns}) SELECT {}, _deleted, _synced FROM __fold WHERE _useq IS NOT NULL",
-            keys.iter().cloned().chain(replaced).collect::<Vec<_>>().join(", ")
+            keys.iter()
+                .cloned()
+                .chain(replaced)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         format!(
             "UPDATE {target} AS __t SET {}\"_fivetran_deleted\" = __t.\"_fivetran_deleted\" OR __m._deleted, \

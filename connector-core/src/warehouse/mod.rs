@@ -86,7 +86,9 @@ pub struct Warehouse {
 
 impl std::fmt::Debug for Warehouse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Warehouse").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Warehouse")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -95,7 +97,8 @@ impl Warehouse {
     /// once with the name of the file to close.
     pub fn open(path: &Path, naming: Naming) -> anyhow::Result<Warehouse> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let connection = Connection::open(path).map_err(|e| {
             let text = e.to_string();
@@ -114,7 +117,12 @@ impl Warehouse {
              CREATE SCHEMA IF NOT EXISTS {BOOKKEEPING}; \
              CREATE TABLE IF NOT EXISTS {BOOKKEEPING}.checkpoint (previous VARCHAR, current VARCHAR);"
         ))?;
-        let mut warehouse = Warehouse { connection, path: path.to_path_buf(), naming, tables: Vec::new() };
+        let mut warehouse = Warehouse {
+            connection,
+            path: path.to_path_buf(),
+            naming,
+            tables: Vec::new(),
+        };
         warehouse.load_tables()?;
         Ok(warehouse)
     }
@@ -126,7 +134,9 @@ impl Warehouse {
 
     /// The last committed state and the one before it, as recorded inside the warehouse.
     pub fn committed_state(&self) -> anyhow::Result<Option<(String, String)>> {
-        let mut statement = self.connection.prepare(&format!("SELECT previous, current FROM {BOOKKEEPING}.checkpoint"))?;
+        let mut statement = self.connection.prepare(&format!(
+            "SELECT previous, current FROM {BOOKKEEPING}.checkpoint"
+        ))?;
         let mut rows = statement.query([])?;
         Ok(match rows.next()? {
             Some(row) => Some((row.get(0)?, row.get(1)?)),
@@ -149,7 +159,9 @@ impl Warehouse {
             let (schema, table, column, data_type): (String, String, String, String) =
                 (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
             match tables.last_mut() {
-                Some((s, t, columns)) if *s == schema && *t == table => columns.push((column, data_type)),
+                Some((s, t, columns)) if *s == schema && *t == table => {
+                    columns.push((column, data_type))
+                }
                 _ => tables.push((schema, table, vec![(column, data_type)])),
             }
         }
@@ -170,13 +182,17 @@ impl Warehouse {
                     }
                 })
                 .collect();
-            let mut statement = self
-                .connection
-                .prepare(&format!("SELECT {} FROM {}", select.join(", "), qualified(&schema, &table)))?;
+            let mut statement = self.connection.prepare(&format!(
+                "SELECT {} FROM {}",
+                select.join(", "),
+                qualified(&schema, &table)
+            ))?;
             let mut rows = statement.query([])?;
             let mut lines = Vec::new();
             while let Some(row) = rows.next()? {
-                let cells: Vec<String> = (0..columns.len()).map(|i| row.get(i)).collect::<Result<_, _>>()?;
+                let cells: Vec<String> = (0..columns.len())
+                    .map(|i| row.get(i))
+                    .collect::<Result<_, _>>()?;
                 lines.push(format!("  | {}\n", cells.join(" | ")));
             }
             lines.sort();
@@ -199,7 +215,11 @@ impl Warehouse {
         }
         drop(rows);
         for (schema, name, column, type_text) in columns {
-            let index = match self.tables.iter().position(|t| t.schema == schema && t.name == name) {
+            let index = match self
+                .tables
+                .iter()
+                .position(|t| t.schema == schema && t.name == name)
+            {
                 Some(index) => index,
                 None => {
                     let mut table = WarehouseTable::new(schema, name, true);
@@ -225,22 +245,31 @@ impl Warehouse {
         Ok(())
     }
 
-    /// The table a record goes to, registered (with its declared columns) on first sight.
-    fn table_index(&mut self, schema: &TableSchema) -> anyhow::Result<usize> {
+    /// The table a record goes to, registered (with its declared columns) on first sight, and
+    /// the positions of the schema's columns in it.
+    fn table_index(&mut self, schema: &TableSchema) -> anyhow::Result<(usize, Vec<usize>)> {
         let destination_schema = self.naming.schema(schema.schema.as_deref());
         let name = self.naming.table(&schema.name);
         if name.is_empty() {
             bail!("a table name cannot be empty");
         }
-        let index = match self.tables.iter().position(|t| t.schema == destination_schema && t.name == name) {
+        let index = match self
+            .tables
+            .iter()
+            .position(|t| t.schema == destination_schema && t.name == name)
+        {
             Some(index) => index,
             None => {
-                self.tables.push(WarehouseTable::new(destination_schema, name, schema.has_primary_key()));
+                self.tables.push(WarehouseTable::new(
+                    destination_schema,
+                    name,
+                    schema.has_primary_key(),
+                ));
                 self.tables.len() - 1
             }
         };
-        self.tables[index].declare(schema, self.naming)?;
-        Ok(index)
+        let positions = self.tables[index].declare(schema, self.naming)?;
+        Ok((index, positions))
     }
 
     /// Appends a table's buffered rows to its staging table, creating or altering that table to
@@ -251,11 +280,17 @@ impl Warehouse {
         if table.buffer.is_empty() {
             return Ok(());
         }
-        let typed: Vec<(usize, DataType)> =
-            table.columns.iter().enumerate().filter_map(|(i, c)| c.data_type.map(|t| (i, t))).collect();
+        let typed: Vec<(usize, DataType)> = table
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.data_type.map(|t| (i, t)))
+            .collect();
         if table.stage_columns.is_empty() {
-            let columns: Vec<String> =
-                typed.iter().map(|(i, t)| format!("{} {}", quote(&table.columns[*i].name), duckdb_type(*t))).collect();
+            let columns: Vec<String> = typed
+                .iter()
+                .map(|(i, t)| format!("{} {}", quote(&table.columns[*i].name), duckdb_type(*t)))
+                .collect();
             self.connection.execute_batch(&format!(
                 "CREATE OR REPLACE TEMP TABLE {} (_seq BIGINT, _op UTINYINT, _synced TIMESTAMPTZ, _present VARCHAR{})",
                 quote(&stage),
@@ -286,13 +321,23 @@ impl Warehouse {
                 }
             }
         }
-        let mut appender = self.connection.appender_to_catalog_and_db(&stage, "temp", "main")?;
+        let mut appender = self
+            .connection
+            .appender_to_catalog_and_db(&stage, "temp", "main")?;
         let mut cells: Vec<Cell> = Vec::with_capacity(4 + table.stage_columns.len());
         for row in table.buffer.drain(..) {
-            let StagedRow { seq, kind, synced_micros, present, mut values } = row;
+            let StagedRow {
+                seq,
+                kind,
+                synced_micros,
+                present,
+                mut values,
+            } = row;
             for &(i, data_type) in &table.stage_columns {
                 if let Some(value) = values.get_mut(i) {
-                    if !table.columns[i].declared && value.data_type().is_some_and(|t| t != data_type) {
+                    if !table.columns[i].declared
+                        && value.data_type().is_some_and(|t| t != data_type)
+                    {
                         *value = std::mem::replace(value, Value::Null).widen_to(data_type);
                     }
                 }
@@ -303,7 +348,9 @@ impl Warehouse {
             cells.push(Cell::Stamp(synced_micros));
             cells.push(Cell::Owned(present.map_or(Value::Null, Value::String)));
             for &(i, data_type) in &table.stage_columns {
-                let value = values.get_mut(i).map_or(Value::Null, |v| std::mem::replace(v, Value::Null));
+                let value = values
+                    .get_mut(i)
+                    .map_or(Value::Null, |v| std::mem::replace(v, Value::Null));
                 cells.push(Cell::Typed(value, data_type));
             }
             appender.append_row(duckdb::appender_params_from_iter(cells.iter()))?;
@@ -343,15 +390,21 @@ impl Warehouse {
                 continue; // nothing typed to create it with yet
             }
             for statement in merge::statements(table, &merge::stage_name(index)) {
-                self.connection
-                    .execute_batch(&statement)
-                    .with_context(|| format!("applying the operations of table `{}`", table.qualified_name()))?;
+                self.connection.execute_batch(&statement).with_context(|| {
+                    format!(
+                        "applying the operations of table `{}`",
+                        table.qualified_name()
+                    )
+                })?;
             }
         }
         if let Some((previous, current)) = state {
-            self.connection.execute(&format!("DELETE FROM {BOOKKEEPING}.checkpoint"), [])?;
             self.connection
-                .execute(&format!("INSERT INTO {BOOKKEEPING}.checkpoint VALUES (?, ?)"), [previous, current])?;
+                .execute(&format!("DELETE FROM {BOOKKEEPING}.checkpoint"), [])?;
+            self.connection.execute(
+                &format!("INSERT INTO {BOOKKEEPING}.checkpoint VALUES (?, ?)"),
+                [previous, current],
+            )?;
         }
         Ok(changes)
     }
@@ -365,7 +418,10 @@ impl Warehouse {
             let columns: Vec<String> = table
                 .columns
                 .iter()
-                .filter_map(|c| c.data_type.map(|t| format!("{} {}", quote(&c.name), duckdb_type(t))))
+                .filter_map(|c| {
+                    c.data_type
+                        .map(|t| format!("{} {}", quote(&c.name), duckdb_type(t)))
+                })
                 .collect();
             if columns.is_empty() && table.keyed {
                 return Ok(0);
@@ -378,7 +434,10 @@ impl Warehouse {
                 columns = columns.join(", ")
             ))?;
             table.created = true;
-            table.columns.iter_mut().for_each(|c| c.target_type = c.data_type);
+            table
+                .columns
+                .iter_mut()
+                .for_each(|c| c.target_type = c.data_type);
             return Ok(1);
         }
         for column in &mut table.columns {
@@ -409,8 +468,10 @@ impl Warehouse {
     fn end_window(&mut self, committed: bool) -> anyhow::Result<()> {
         for (index, table) in self.tables.iter_mut().enumerate() {
             if !table.stage_columns.is_empty() {
-                self.connection
-                    .execute_batch(&format!("DROP TABLE IF EXISTS temp.main.{}", quote(&merge::stage_name(index))))?;
+                self.connection.execute_batch(&format!(
+                    "DROP TABLE IF EXISTS temp.main.{}",
+                    quote(&merge::stage_name(index))
+                ))?;
             }
             table.stage_columns.clear();
             table.buffer.clear();
@@ -424,7 +485,6 @@ impl Warehouse {
         Ok(())
     }
 }
-
 
 /// One value for the appender, converted to the staging column's DuckDB representation.
 enum Cell {
@@ -472,7 +532,9 @@ fn value_ref(value: &Value, data_type: Option<DataType>) -> duckdb::Result<Value
                 .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
             ValueRef::Date32(days)
         }
-        Value::NaiveDatetime(d) => ValueRef::Timestamp(TimeUnit::Microsecond, d.and_utc().timestamp_micros()),
+        Value::NaiveDatetime(d) => {
+            ValueRef::Timestamp(TimeUnit::Microsecond, d.and_utc().timestamp_micros())
+        }
         Value::UtcDatetime(d) => ValueRef::Timestamp(TimeUnit::Microsecond, d.timestamp_micros()),
         Value::Binary(bytes) => ValueRef::Blob(bytes),
         Value::String(s) | Value::Json(s) | Value::Xml(s) => ValueRef::Text(s.as_bytes()),
@@ -483,8 +545,8 @@ fn value_ref(value: &Value, data_type: Option<DataType>) -> duckdb::Result<Value
 pub struct WarehouseSink {
     warehouse: Warehouse,
     files: Files,
-    /// Source table → table index, by the schema's address (checked by name).
-    table_cache: HashMap<usize, usize>,
+    /// Source table → (table index, positions of its columns), by the schema's address.
+    table_cache: HashMap<usize, (usize, Arc<[usize]>)>,
     seq: i64,
     last_stamp: i64,
     committed_state: String,
@@ -495,7 +557,9 @@ pub struct WarehouseSink {
 
 impl std::fmt::Debug for WarehouseSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WarehouseSink").field("warehouse", &self.warehouse).finish_non_exhaustive()
+        f.debug_struct("WarehouseSink")
+            .field("warehouse", &self.warehouse)
+            .finish_non_exhaustive()
     }
 }
 
@@ -529,7 +593,11 @@ impl WarehouseSink {
         self.warehouse
             .tables
             .iter()
-            .flat_map(|t| t.shared_names.iter().map(|(a, b)| (t.qualified_name(), a.clone(), b.clone())))
+            .flat_map(|t| {
+                t.shared_names
+                    .iter()
+                    .map(|(a, b)| (t.qualified_name(), a.clone(), b.clone()))
+            })
             .collect()
     }
 
@@ -539,19 +607,20 @@ impl WarehouseSink {
         self.last_stamp
     }
 
-    fn table_for(&mut self, table: &TableRef) -> anyhow::Result<usize> {
+    fn table_for(&mut self, table: &TableRef) -> anyhow::Result<(usize, Arc<[usize]>)> {
         let address = match table {
             TableRef::Static(schema) => std::ptr::from_ref::<TableSchema>(schema) as usize,
             TableRef::Shared(schema) => Arc::as_ptr(schema) as usize,
         };
-        if let Some(&index) = self.table_cache.get(&address) {
-            return Ok(index);
+        if let Some((index, positions)) = self.table_cache.get(&address) {
+            return Ok((*index, positions.clone()));
         }
         // A run-time table's schema lives as long as the sync's `Operations`, so its address is
         // as stable as a static one's while records arrive.
-        let index = self.warehouse.table_index(table)?;
-        self.table_cache.insert(address, index);
-        Ok(index)
+        let (index, positions) = self.warehouse.table_index(table)?;
+        let positions: Arc<[usize]> = positions.into();
+        self.table_cache.insert(address, (index, positions.clone()));
+        Ok((index, positions))
     }
 }
 
@@ -563,18 +632,23 @@ impl Sink for WarehouseSink {
         Ok(())
     }
 
-    fn write(&mut self, mut record: Record) -> anyhow::Result<()> {
-        let index = self.table_for(&record.table)?;
+    fn write(&mut self, record: Record) -> anyhow::Result<()> {
+        let (index, positions) = self.table_for(&record.table)?;
         self.seq += 1;
         let stamp = self.stamp();
         let naming = self.warehouse.naming;
         let table = &mut self.warehouse.tables[index];
-        if let Some(row) = table.stage(&mut record, self.seq, stamp, naming)? {
+        if let Some(row) = table.stage(record, &positions, self.seq, stamp, naming)? {
             table.buffer.push(row);
             if table.buffer.len() >= BUFFER_ROWS {
                 let name = table.qualified_name();
                 self.warehouse.flush(index)?;
-                *self.progress.lock().expect("progress lock").entry(name).or_default() += BUFFER_ROWS as u64;
+                *self
+                    .progress
+                    .lock()
+                    .expect("progress lock")
+                    .entry(name)
+                    .or_default() += BUFFER_ROWS as u64;
             }
         }
         Ok(())
@@ -588,7 +662,11 @@ impl Sink for WarehouseSink {
     fn checkpoint(&mut self, state_json: &str) -> anyhow::Result<()> {
         let previous = std::mem::take(&mut self.committed_state);
         let committed = self.warehouse.commit(Some((&previous, state_json)));
-        self.committed_state = if committed.is_ok() { state_json.to_string() } else { previous };
+        self.committed_state = if committed.is_ok() {
+            state_json.to_string()
+        } else {
+            previous
+        };
         self.schema_changes += committed?;
         self.files.write_state(state_json)
     }

@@ -66,7 +66,10 @@ mod tests {
             DataType::Short,
             DataType::Int,
             DataType::Long,
-            DataType::Decimal { precision: 15, scale: 2 },
+            DataType::Decimal {
+                precision: 15,
+                scale: 2,
+            },
             DataType::Float,
             DataType::Double,
             DataType::NaiveDate,

@@ -94,7 +94,13 @@ impl WarehouseTable {
     }
 
     /// Adds the columns a connector declares (type, key), keeping those an earlier run created.
-    pub fn declare(&mut self, declared: &TableSchema, naming: Naming) -> anyhow::Result<()> {
+    /// Returns, for each column of `declared`, the index of the column it lands in.
+    pub fn declare(
+        &mut self,
+        declared: &TableSchema,
+        naming: Naming,
+    ) -> anyhow::Result<Vec<usize>> {
+        let mut positions = Vec::with_capacity(declared.columns.len());
         for column in declared.columns.iter() {
             let index = self.column_for_source(&column.name, naming)?;
             let state = &mut self.columns[index];
@@ -103,8 +109,9 @@ impl WarehouseTable {
                 state.data_type = Some(data_type);
                 state.declared = true;
             }
+            positions.push(index);
         }
-        Ok(())
+        Ok(positions)
     }
 
     /// The column a source name lands in, added (untyped) if new.
@@ -120,7 +127,10 @@ impl WarehouseTable {
             );
         }
         if name.is_empty() {
-            bail!("table `{}` has a column with an empty name", self.qualified_name());
+            bail!(
+                "table `{}` has a column with an empty name",
+                self.qualified_name()
+            );
         }
         let index = match self.columns.iter().position(|c| c.name == name) {
             Some(index) => {
@@ -145,34 +155,66 @@ impl WarehouseTable {
     }
 
     /// Turns a record into a staged row: values in column order, converted to their column's
-    /// type; new columns added and inferred ones widened as the values require.
+    /// type; new columns added and inferred ones widened as the values require. `positions` maps
+    /// the record's schema columns to this table's columns.
     pub fn stage(
         &mut self,
-        record: &mut Record,
+        record: Record,
+        positions: &[usize],
         seq: i64,
         synced_micros: i64,
         naming: Naming,
     ) -> anyhow::Result<Option<StagedRow>> {
-        if record.kind == RecordKind::Truncate {
-            self.truncates.push((seq, synced_micros));
-            return Ok(None);
-        }
-        let cells = std::mem::replace(&mut record.cells, Cells::None);
-        let named: Vec<(String, Value)> = match cells {
-            Cells::All(values) => record.table.columns.iter().map(|c| c.name.to_string()).zip(values).collect(),
+        let kind = record.kind;
+        let cells: Vec<(usize, Value)> = match record.cells {
+            Cells::None => {
+                self.truncates.push((seq, synced_micros));
+                return Ok(None);
+            }
+            Cells::All(values) => positions.iter().copied().zip(values).collect(),
             Cells::Indexed(values) => values
                 .into_iter()
-                .map(|(i, v)| (record.table.columns[usize::from(i)].name.to_string(), v))
+                .map(|(i, v)| (positions[usize::from(i)], v))
                 .collect(),
-            Cells::Named(values) => values,
-            Cells::None => Vec::new(),
+            Cells::Named(values) => self.named_cells(values, naming)?,
         };
-        // New columns are added in name order within the row that first carries them.
-        let mut named = named;
-        if named.iter().any(|(source, _)| !self.source_columns.contains_key(source)) {
+        let mut values = vec![Value::Null; self.columns.len()];
+        let mut present = (kind == RecordKind::Update).then(|| vec![b'0'; self.columns.len()]);
+        for (index, value) in cells {
+            values[index] = self.fit(index, value)?;
+            if let Some(present) = &mut present {
+                present[index] = b'1';
+            }
+        }
+        self.check_key(kind, &mut values)?;
+        self.kinds[match kind {
+            RecordKind::Upsert => 0,
+            RecordKind::Update => 1,
+            _ => 2,
+        }] = true;
+        Ok(Some(StagedRow {
+            seq,
+            kind,
+            synced_micros,
+            present: present.map(|p| String::from_utf8(p).expect("ASCII")),
+            values,
+        }))
+    }
+
+    /// Places cells named by source name. New columns are added in name order within the row
+    /// that first carries them; when two source names of one row land in one column, the name
+    /// that sorts first (by code point) wins.
+    fn named_cells(
+        &mut self,
+        mut named: Vec<(String, Value)>,
+        naming: Naming,
+    ) -> anyhow::Result<Vec<(usize, Value)>> {
+        if named
+            .iter()
+            .any(|(source, _)| !self.source_columns.contains_key(source))
+        {
             named.sort_by_cached_key(|(source, _)| naming.column(source));
         }
-        // Within one row, when two source names land in one column, the first by code point wins.
         let mut slots: Vec<Option<(String, Value)>> = Vec::new();
         for (source, value) in named {
             let index = self.column_for_source(&source, naming)?;
@@ -184,36 +226,20 @@ impl WarehouseTable {
                 _ => slots[index] = Some((source, value)),
             }
         }
-        let mut values = vec![Value::Null; self.columns.len()];
-        let mut present = record.kind.eq(&RecordKind::Update).then(|| vec![b'0'; self.columns.len()]);
-        for (index, slot) in slots.into_iter().enumerate() {
-            let Some((_, value)) = slot else { continue };
-            values[index] = self.fit(index, value)?;
-            if let Some(present) = &mut present {
-                present[index] = b'1';
-            }
-        }
-        self.check_key(record.kind, &mut values)?;
-        let kind_index = match record.kind {
-            RecordKind::Upsert => 0,
-            RecordKind::Update => 1,
-            _ => 2,
-        };
-        self.kinds[kind_index] = true;
-        Ok(Some(StagedRow {
-            seq,
-            kind: record.kind,
-            synced_micros,
-            present: present.map(|p| String::from_utf8(p).expect("ASCII")),
-            values,
-        }))
+        Ok(slots
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, slot)| slot.map(|(_, v)| (i, v)))
+            .collect())
     }
 
     /// Converts a value to its column's type; types an untyped column; widens an inferred one.
     fn fit(&mut self, index: usize, value: Value) -> anyhow::Result<Value> {
         let table = self.qualified_name();
         let column = &mut self.columns[index];
-        let Some(value_type) = value.data_type() else { return Ok(Value::Null) };
+        let Some(value_type) = value.data_type() else {
+            return Ok(Value::Null);
+        };
         match (column.declared, column.data_type) {
             (true, Some(declared)) => value
                 .coerce_to(declared)

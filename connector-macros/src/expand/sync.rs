@@ -59,10 +59,13 @@ fn connector(sync: &Sync, stub: bool) -> TokenStream {
         let args = [Some(quote!(ops)), config_arg.clone(), state_arg]
             .into_iter()
             .flatten();
+        // Only the user's function names carry the user's spans (so errors point at them); the
+        // parameters are ours, spanned like the `fn sync` that declares them.
         let discover = match &sync.attr.schema {
             Some(function) => {
+                let function = quote_spanned!(function.span()=> #function);
                 let arg = config_arg.into_iter();
-                quote_spanned! {function.span()=>
+                quote! {
                     #p::Box::pin(async move {
                         let _ = &config;
                         #p::IntoSchemaResult::into_schema_result(#function(#(#arg),*).await)
@@ -73,10 +76,11 @@ fn connector(sync: &Sync, stub: bool) -> TokenStream {
                 quote!(#p::Box::pin(async move { let _ = config; #p::Result::Ok(#p::Vec::new()) }))
             }
         };
-        let run = quote_spanned! {ident.span()=>
+        let function = quote_spanned!(ident.span()=> #ident);
+        let run = quote! {
             #p::Box::pin(async move {
                 let _ = (&config, &state);
-                #p::IntoSyncResult::into_sync_result(#ident(#(#args),*).await)
+                #p::IntoSyncResult::into_sync_result(#function(#(#args),*).await)
             })
         };
         (discover, run)

@@ -18,7 +18,9 @@ pub struct LocalRun {
 
 impl LocalRun {
     pub fn new() -> LocalRun {
-        LocalRun { dir: tempfile::tempdir().expect("a temporary folder") }
+        LocalRun {
+            dir: tempfile::tempdir().expect("a temporary folder"),
+        }
     }
 
     pub fn files(&self) -> Files {
@@ -30,7 +32,10 @@ impl LocalRun {
     }
 
     /// One sync of `C` with Fivetran naming, as `debug` runs it.
-    pub async fn sync<C: Connector>(&self, configuration: serde_json::Value) -> Result<SyncReport, SyncError> {
+    pub async fn sync<C: Connector>(
+        &self,
+        configuration: serde_json::Value,
+    ) -> Result<SyncReport, SyncError> {
         self.sync_named::<C>(configuration, Naming::Fivetran).await
     }
 
@@ -39,15 +44,22 @@ impl LocalRun {
         configuration: serde_json::Value,
         naming: Naming,
     ) -> Result<SyncReport, SyncError> {
-        let (_, outcome) = sync_into_warehouse::<C>(&configuration_map(configuration), &self.files(), naming, false)
-            .await
-            .expect("the warehouse opens");
+        let (_, outcome) = sync_into_warehouse::<C>(
+            &configuration_map(configuration),
+            &self.files(),
+            naming,
+            false,
+        )
+        .await
+        .expect("the warehouse opens");
         outcome
     }
 
     /// The canonical dump of the warehouse.
     pub fn dump(&self) -> String {
-        Warehouse::open(&self.files().warehouse, Naming::Fivetran).and_then(|w| w.dump()).expect("the warehouse dumps")
+        Warehouse::open(&self.files().warehouse, Naming::Fivetran)
+            .and_then(|w| w.dump())
+            .expect("the warehouse dumps")
     }
 
     /// The state file's JSON, or `None` when there is none.
@@ -65,7 +77,13 @@ impl Default for LocalRun {
 
 /// The hand-written dump of a case.
 pub fn expected(case: &str) -> String {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "expected", &format!("{case}.txt")].iter().collect();
+    let path: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "expected",
+        &format!("{case}.txt"),
+    ]
+    .iter()
+    .collect();
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
@@ -76,7 +94,10 @@ pub fn assert_dump(case: &str, actual: &str) {
         let mut report = String::new();
         for (line, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
             if e != a {
-                report.push_str(&format!("line {}:\n  expected: {e}\n  actual:   {a}\n", line + 1));
+                report.push_str(&format!(
+                    "line {}:\n  expected: {e}\n  actual:   {a}\n",
+                    line + 1
+                ));
             }
         }
         panic!(

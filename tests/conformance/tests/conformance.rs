@@ -22,7 +22,11 @@ mod append_only {
     #[sync(tables(Event))]
     pub async fn update(ops: &Operations) -> Result<()> {
         for (message, n) in [("a", 1), ("b", 2), ("a", 1)] {
-            ops.upsert(Event { message: message.into(), n }).await?;
+            ops.upsert(Event {
+                message: message.into(),
+                n,
+            })
+            .await?;
         }
         ops.checkpoint(&json!({"cursor": 3})).await?;
         Ok(())
@@ -58,7 +62,11 @@ mod operations {
     }
 
     fn item(id: i64, name: &str, qty: Option<i32>) -> Item {
-        Item { id, name: name.into(), qty }
+        Item {
+            id,
+            name: name.into(),
+            qty,
+        }
     }
 
     #[sync(tables(Item))]
@@ -95,7 +103,14 @@ mod operations {
 async fn operations_across_two_runs() {
     let run = LocalRun::new();
     let report = run.sync::<operations::update>(json!({})).await.unwrap();
-    assert_eq!((report.total().upserts, report.total().updates, report.total().deletes), (5, 3, 3));
+    assert_eq!(
+        (
+            report.total().upserts,
+            report.total().updates,
+            report.total().deletes
+        ),
+        (5, 3, 3)
+    );
     assert_dump("operations_run1", &run.dump());
     assert_eq!(run.state(), Some(json!({"run": 1, "step": 2})));
 
@@ -131,7 +146,9 @@ mod types {
     }
 
     fn instant(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[sync(tables(AllTypes))]
@@ -146,7 +163,9 @@ mod types {
             float: Some(-1.5),
             double: Some(-0.25),
             naive_date: NaiveDate::from_ymd_opt(1969, 7, 20),
-            naive_datetime: NaiveDate::from_ymd_opt(1969, 7, 20).unwrap().and_hms_micro_opt(20, 17, 40, 123_456),
+            naive_datetime: NaiveDate::from_ymd_opt(1969, 7, 20)
+                .unwrap()
+                .and_hms_micro_opt(20, 17, 40, 123_456),
             utc_datetime: Some(instant("2024-03-10T01:30:00.000001-05:00")),
             binary: Some(vec![0, 255, b'A']),
             string: Some("ünïcödé ✓".into()),
@@ -164,7 +183,9 @@ mod types {
             float: Some(3.25),
             double: Some(0.1),
             naive_date: NaiveDate::from_ymd_opt(9999, 12, 31),
-            naive_datetime: NaiveDate::from_ymd_opt(2038, 1, 19).unwrap().and_hms_opt(3, 14, 8),
+            naive_datetime: NaiveDate::from_ymd_opt(2038, 1, 19)
+                .unwrap()
+                .and_hms_opt(3, 14, 8),
             utc_datetime: Some(instant("2000-01-01T00:00:00Z")),
             binary: Some(Vec::new()),
             string: Some(String::new()),
@@ -218,7 +239,12 @@ mod inference {
         if state.runs == 0 {
             ops.upsert_row(
                 "metrics",
-                Row::new().with("id", 1_i64).with("flag", true).with("amount", 1_i16).with("when", day(1)).with("label", "x"),
+                Row::new()
+                    .with("id", 1_i64)
+                    .with("flag", true)
+                    .with("amount", 1_i16)
+                    .with("when", day(1))
+                    .with("label", "x"),
             )
             .await?;
             ops.upsert_row(
@@ -277,7 +303,12 @@ mod names {
 
     #[sync(tables(OrderItem))]
     pub async fn update(ops: &Operations) -> Result<()> {
-        ops.upsert(OrderItem { order_id: 1, http_status: 200, group: "g".into() }).await?;
+        ops.upsert(OrderItem {
+            order_id: 1,
+            http_status: 200,
+            group: "g".into(),
+        })
+        .await?;
         ops.upsert_row(
             "userData",
             Row::new()
@@ -290,7 +321,13 @@ mod names {
                 .with("order", "first"),
         )
         .await?;
-        ops.upsert_row("user-data", Row::new().with("updated_at", 3_i64).with("updatedAt", 2_i64)).await?;
+        ops.upsert_row(
+            "user-data",
+            Row::new()
+                .with("updated_at", 3_i64)
+                .with("updatedAt", 2_i64),
+        )
+        .await?;
         ops.checkpoint(&json!({})).await?;
         Ok(())
     }
@@ -306,6 +343,8 @@ async fn awkward_names_follow_fivetran_naming() {
 #[tokio::test]
 async fn source_naming_keeps_names_as_written() {
     let run = LocalRun::new();
-    run.sync_named::<names::update>(json!({}), Naming::Source).await.unwrap();
+    run.sync_named::<names::update>(json!({}), Naming::Source)
+        .await
+        .unwrap();
     assert_dump("names_source", &run.dump());
 }

@@ -1,0 +1,330 @@
+//! `local`: the local runner (`debug` into DuckDB) against the limit and the usual alternative.
+//!
+//! Uses the table of `encode` (six columns: LONG key, STRING, DOUBLE, UTC_DATETIME, BOOLEAN,
+//! DECIMAL(18, 4)) and owns the scenarios and their table. Each scenario runs in a child process of this binary
+//! (`local-scenario`), so that its peak RSS (`VmHWM`) is its own:
+//! - `ours`: a `#[sync]` connector run as `debug` runs it, checkpointing every N rows or once;
+//! - `appender`: the same rows through one plain DuckDB Appender into one table (the limit);
+//! - `dlt`: the same rows loaded by `dlt` (PyPI) with a primary key and `write_disposition="merge"`
+//!   into DuckDB, in a venv this command creates.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use connector_core::local::sync_into_warehouse;
+use connector_core::prelude::*;
+use connector_core::testing::configuration_map;
+use connector_core::warehouse::{Files, Naming};
+use duckdb::types::{TimeUnit, Value as DuckValue};
+
+use crate::encode::{Order, order};
+
+const DLT_VERSION: &str = "1.31.0";
+const VENV: &str = "/var/tmp/connector-bench-venv";
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Rows loaded by our runner and by the Appender.
+    #[arg(long, default_value_t = 1_000_000)]
+    rows: u64,
+    /// Rows loaded by dlt (it is much slower; rows/s is what is compared).
+    #[arg(long, default_value_t = 100_000)]
+    dlt_rows: u64,
+    /// Skip dlt (no venv, no PyPI).
+    #[arg(long)]
+    no_dlt: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ScenarioArgs {
+    #[arg(long)]
+    scenario: String,
+    #[arg(long)]
+    rows: u64,
+    /// Checkpoint every this many rows (0: once, at the end).
+    #[arg(long, default_value_t = 0)]
+    every: u64,
+    #[arg(long)]
+    dir: PathBuf,
+}
+
+fn row(i: u64) -> Order {
+    order(usize::try_from(i).expect("fits"))
+}
+
+#[derive(Configuration)]
+pub struct BenchConfig {
+    pub rows: u64,
+    pub every: u64,
+}
+
+#[sync(tables(Order))]
+async fn update(ops: &Operations, config: &BenchConfig) -> Result<()> {
+    for i in 0..config.rows {
+        ops.upsert(row(i)).await?;
+        if config.every > 0 && (i + 1) % config.every == 0 {
+            ops.checkpoint(&json!({ "rows": i + 1 })).await?;
+        }
+    }
+    ops.checkpoint(&json!({ "rows": config.rows })).await?;
+    Ok(())
+}
+
+/// Runs one scenario in this process and prints `seconds peak_rss_kb`.
+pub fn scenario(args: &ScenarioArgs) {
+    let started = Instant::now();
+    match args.scenario.as_str() {
+        "ours" => {
+            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+            let configuration =
+                configuration_map(json!({ "rows": args.rows, "every": args.every }));
+            let files = Files::new(&args.dir, None);
+            let (_, outcome) = runtime
+                .block_on(sync_into_warehouse::<update>(
+                    &configuration,
+                    &files,
+                    Naming::Fivetran,
+                    false,
+                ))
+                .expect("the warehouse opens");
+            outcome.expect("the sync succeeds");
+        }
+        "appender" => appender(&args.dir, args.rows).expect("the appender loads"),
+        other => panic!("unknown scenario {other}"),
+    }
+    println!("{} {}", started.elapsed().as_secs_f64(), peak_rss_kb());
+}
+
+fn appender(dir: &Path, rows: u64) -> duckdb::Result<()> {
+    std::fs::create_dir_all(dir).expect("the folder");
+    let connection = duckdb::Connection::open(dir.join("appender.db"))?;
+    connection.execute_batch(
+        "CREATE TABLE orders (id BIGINT, name VARCHAR, amount DOUBLE, created_at TIMESTAMP WITH TIME ZONE, \
+         active BOOLEAN, price DECIMAL(18, 4))",
+    )?;
+    let mut appender = connection.appender("orders")?;
+    for i in 0..rows {
+        let r = row(i);
+        let price = duckdb::types::Decimal::new(18, 4, r.price.mantissa()).expect("fits");
+        appender.append_row(duckdb::params![
+            r.id,
+            r.name,
+            r.amount,
+            DuckValue::Timestamp(TimeUnit::Microsecond, r.created_at.timestamp_micros()),
+            r.active,
+            DuckValue::Decimal(price),
+        ])?;
+    }
+    appender.flush()
+}
+
+/// This process's peak resident set size, from `/proc/self/status`.
+fn peak_rss_kb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+struct Measured {
+    name: String,
+    rows: u64,
+    seconds: f64,
+    peak_rss_kb: u64,
+}
+
+impl Measured {
+    fn rows_per_second(&self) -> f64 {
+        self.rows as f64 / self.seconds
+    }
+}
+
+fn run_child(scenario: &str, rows: u64, every: u64) -> Measured {
+    let dir = tempdir(scenario);
+    let output = Command::new(std::env::current_exe().expect("this binary"))
+        .args([
+            "local-scenario",
+            "--scenario",
+            scenario,
+            "--rows",
+            &rows.to_string(),
+            "--every",
+            &every.to_string(),
+        ])
+        .arg("--dir")
+        .arg(&dir)
+        .output()
+        .expect("the scenario runs");
+    assert!(
+        output.status.success(),
+        "{scenario}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8_lossy(&output.stdout);
+    let last = text.lines().last().unwrap_or_default().to_string();
+    let mut parts = last.split_whitespace();
+    let seconds = parts.next().and_then(|s| s.parse().ok()).expect("seconds");
+    let peak_rss_kb = parts.next().and_then(|s| s.parse().ok()).expect("peak RSS");
+    let name = match (scenario, every) {
+        ("ours", 0) => "ours: debug, one checkpoint".to_string(),
+        ("ours", n) => format!("ours: debug, checkpoint every {n}"),
+        _ => "DuckDB Appender, one table".to_string(),
+    };
+    Measured {
+        name,
+        rows,
+        seconds,
+        peak_rss_kb,
+    }
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("connector-bench-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// dlt in its own venv, loading the same rows with a primary key and a merge.
+fn run_dlt(rows: u64) -> Result<Measured> {
+    let python = Path::new(VENV).join("bin/python");
+    if !python.exists() {
+        let status = Command::new("python3")
+            .args(["-m", "venv", VENV])
+            .status()?;
+        ensure!(status.success(), "python3 -m venv failed");
+    }
+    let installed = Command::new(&python)
+        .args(["-c", "import dlt, duckdb; print(dlt.__version__)"])
+        .output()?;
+    if String::from_utf8_lossy(&installed.stdout).trim() != DLT_VERSION {
+        let status = Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                &format!("dlt[duckdb]=={DLT_VERSION}"),
+            ])
+            .status()?;
+        ensure!(
+            status.success(),
+            "pip install dlt[duckdb]=={DLT_VERSION} failed"
+        );
+    }
+    let dir = tempdir("dlt");
+    std::fs::create_dir_all(&dir)?;
+    let script = dir.join("load.py");
+    std::fs::write(&script, DLT_SCRIPT)?;
+    let output = Command::new(&python)
+        .arg(&script)
+        .arg(rows.to_string())
+        .arg(dir.join("dlt.db"))
+        .current_dir(&dir)
+        .env("RUNTIME__LOG_LEVEL", "WARNING")
+        .output()?;
+    ensure!(
+        output.status.success(),
+        "dlt failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut parts = text.lines().last().unwrap_or_default().split_whitespace();
+    let seconds: f64 = parts
+        .next()
+        .and_then(|s| s.parse().ok())
+        .context("dlt seconds")?;
+    let peak_rss_kb: u64 = parts
+        .next()
+        .and_then(|s| s.parse().ok())
+        .context("dlt peak RSS")?;
+    Ok(Measured {
+        name: format!("dlt {DLT_VERSION}, merge on id"),
+        rows,
+        seconds,
+        peak_rss_kb,
+    })
+}
+
+const DLT_SCRIPT: &str = r#"
+import datetime, decimal, resource, sys, time
+import dlt
+
+rows = int(sys.argv[1])
+
+NAMES = ["Acme Corp", "Globex Ltd", "Initech", "Umbrella Inc", "Stark Industries", "Wayne Ent", "Hooli", "Vandelay Imports"]
+
+@dlt.resource(name="orders", primary_key="id", write_disposition="merge")
+def orders():
+    for i in range(rows):
+        yield {
+            "id": i,
+            "name": f"{NAMES[i % len(NAMES)]} #{i % 1000}",
+            "amount": (i % 100000) * 0.37,
+            "created_at": datetime.datetime.fromtimestamp(1700000000 + i, tz=datetime.timezone.utc),
+            "active": i % 3 != 0,
+            "price": decimal.Decimal((i * 7919) % 100000000).scaleb(-4),
+        }
+
+pipeline = dlt.pipeline(pipeline_name="bench", destination=dlt.destinations.duckdb(sys.argv[2]), dataset_name="tester")
+started = time.time()
+pipeline.run(orders())
+print(time.time() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"#;
+
+pub fn run(args: &Args) {
+    let mut results = vec![
+        run_child("ours", args.rows, 10_000),
+        run_child("ours", args.rows, 0),
+        run_child("appender", args.rows, 0),
+    ];
+    if !args.no_dlt {
+        match run_dlt(args.dlt_rows) {
+            Ok(measured) => results.push(measured),
+            Err(error) => eprintln!("dlt not measured: {error:#}"),
+        }
+    }
+    println!("local: 6 columns (LONG key, STRING, DOUBLE, UTC_DATETIME, BOOLEAN, DECIMAL(18, 4))");
+    println!(
+        "{:<38} | {:>9} | {:>8} | {:>10} | {:>12}",
+        "scenario", "rows", "seconds", "rows/s", "peak RSS MB"
+    );
+    for m in &results {
+        println!(
+            "{:<38} | {:>9} | {:>8.2} | {:>10.0} | {:>12.1}",
+            m.name,
+            m.rows,
+            m.seconds,
+            m.rows_per_second(),
+            m.peak_rss_kb as f64 / 1024.0
+        );
+    }
+    let appender = results
+        .iter()
+        .find(|m| m.name.starts_with("DuckDB"))
+        .map(Measured::rows_per_second);
+    let dlt = results
+        .iter()
+        .find(|m| m.name.starts_with("dlt"))
+        .map(Measured::rows_per_second);
+    for ours in results.iter().filter(|m| m.name.starts_with("ours")) {
+        let mut line = format!("{}: ", ours.name);
+        if let Some(appender) = appender {
+            line.push_str(&format!(
+                "{:.2}x the Appender's rows/s",
+                ours.rows_per_second() / appender
+            ));
+        }
+        if let Some(dlt) = dlt {
+            line.push_str(&format!(
+                ", {:.1}x dlt's rows/s",
+                ours.rows_per_second() / dlt
+            ));
+        }
+        println!("{line}");
+    }
+}

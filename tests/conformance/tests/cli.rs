@@ -1,0 +1,102 @@
+//! `debug` and `reset` as a user runs them: what they print, the files they leave, and the plain
+//! message for a warehouse held by another process.
+
+use std::process::{Command, Output};
+
+use connector_conformance::LocalRun;
+use connector_core::warehouse::{Naming, Warehouse};
+
+fn target(args: &[&str], dir: &std::path::Path) -> Output {
+    let configuration = dir.join("configuration.json");
+    std::fs::write(&configuration, r#"{"batches": "2"}"#).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_kill_target"))
+        .args(args)
+        .arg("--files")
+        .arg(dir.join("files"))
+        .args(if args[0] == "debug" {
+            vec!["--configuration".into(), configuration]
+        } else {
+            vec![]
+        })
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn debug_prints_the_counts_and_the_outcome_and_writes_the_files() {
+    let run = LocalRun::new();
+    let output = target(&["debug"], run.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("INFO ⚡ debugger: running the sync into"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("Upserts") && l.ends_with(" 2000")),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("Checkpoints") && l.ends_with(" 2")),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("rows ") && l.contains("2000")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("SYNC SUCCEEDED in "), "{stdout}");
+    assert!(
+        stdout.contains("Open the warehouse with: duckdb "),
+        "{stdout}"
+    );
+    let state = std::fs::read_to_string(run.path().join("files/state.json")).unwrap();
+    assert_eq!(state, r#"{"batches":2}"#);
+
+    // A second run starts from the state: nothing left to do, nothing written.
+    let output = target(&["debug"], run.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("Upserts") && l.ends_with(" 0")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("made no checkpoint"), "{stdout}");
+}
+
+#[test]
+fn a_warehouse_held_by_another_process_is_refused_with_a_plain_message() {
+    let run = LocalRun::new();
+    let warehouse =
+        Warehouse::open(&run.path().join("files/warehouse.db"), Naming::Fivetran).unwrap();
+    let output = target(&["debug"], run.path());
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("is in use by another process; close it"),
+        "{stderr}"
+    );
+    drop(warehouse);
+}
+
+#[test]
+fn reset_deletes_the_files_and_says_when_there_are_none() {
+    let run = LocalRun::new();
+    assert!(target(&["debug"], run.path()).status.success());
+    assert!(run.path().join("files/warehouse.db").exists());
+    let output = target(&["reset", "--force"], run.path());
+    assert!(output.status.success());
+    assert!(!run.path().join("files").exists());
+    let output = target(&["reset", "--force"], run.path());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Nothing to reset"));
+}
