@@ -99,19 +99,21 @@ pub async fn sync_into_warehouse<C: Connector>(
 }
 
 /// The state to start from. A run killed between committing a checkpoint and rewriting the
-/// state file leaves the file one checkpoint behind the warehouse; the warehouse records both,
-/// so the file is brought forward.
+/// state file leaves the file one checkpoint behind the warehouse; the warehouse records the
+/// checkpoint and whether the file was rewritten, so the file is brought forward. (A state file
+/// that a user deleted or edited after a complete run is taken as it is.)
 fn starting_state(files: &Files, warehouse: &Warehouse) -> anyhow::Result<String> {
     let state = files.read_state()?;
     if files.state_given {
         return Ok(state);
     }
-    if let Some((previous, current)) = warehouse.committed_state()? {
-        if same_json(&state, &previous) && !same_json(&previous, &current) {
-            tracing::warn!(target: "debugger", "the state file was one checkpoint behind the warehouse; it is brought forward");
-            files.write_state(&current)?;
-            return Ok(current);
-        }
+    if let Some((previous, current)) = warehouse.unwritten_state()?
+        && same_json(&state, &previous)
+        && !same_json(&previous, &current)
+    {
+        tracing::warn!(target: "debugger", "the state file was one checkpoint behind the warehouse; it is brought forward");
+        files.write_state(&current)?;
+        return Ok(current);
     }
     Ok(state)
 }

@@ -73,6 +73,9 @@ impl Naming {
     }
 }
 
+/// A table as `dump` lists it: schema, name, and (column, type) in order.
+type DumpedTable = (String, String, Vec<(String, String)>);
+
 /// Rows written per destination table so far, for the progress line.
 pub type Progress = Arc<Mutex<BTreeMap<String, u64>>>;
 
@@ -115,7 +118,8 @@ impl Warehouse {
         connection.execute_batch(&format!(
             "CREATE SCHEMA IF NOT EXISTS {SCHEMA}; \
              CREATE SCHEMA IF NOT EXISTS {BOOKKEEPING}; \
-             CREATE TABLE IF NOT EXISTS {BOOKKEEPING}.checkpoint (previous VARCHAR, current VARCHAR);"
+             CREATE TABLE IF NOT EXISTS {BOOKKEEPING}.checkpoint \
+             (previous VARCHAR, current VARCHAR, state_file_written BOOLEAN);"
         ))?;
         let mut warehouse = Warehouse {
             connection,
@@ -132,16 +136,26 @@ impl Warehouse {
         &self.connection
     }
 
-    /// The last committed state and the one before it, as recorded inside the warehouse.
-    pub fn committed_state(&self) -> anyhow::Result<Option<(String, String)>> {
+    /// The last committed state and the one before it, when the run that committed it was
+    /// stopped before it rewrote the state file (the record says whether it did).
+    pub fn unwritten_state(&self) -> anyhow::Result<Option<(String, String)>> {
         let mut statement = self.connection.prepare(&format!(
-            "SELECT previous, current FROM {BOOKKEEPING}.checkpoint"
+            "SELECT previous, current FROM {BOOKKEEPING}.checkpoint WHERE NOT state_file_written"
         ))?;
         let mut rows = statement.query([])?;
         Ok(match rows.next()? {
             Some(row) => Some((row.get(0)?, row.get(1)?)),
             None => None,
         })
+    }
+
+    /// Records that the state file now holds the last committed state.
+    fn state_file_written(&self) -> anyhow::Result<()> {
+        self.connection.execute(
+            &format!("UPDATE {BOOKKEEPING}.checkpoint SET state_file_written = true"),
+            [],
+        )?;
+        Ok(())
     }
 
     /// A canonical text of the local run's tables, for comparing warehouses: each table with its
@@ -153,7 +167,7 @@ impl Warehouse {
              WHERE table_schema = '{SCHEMA}' OR starts_with(table_schema, '{SCHEMA}_') \
              ORDER BY table_schema, table_name, ordinal_position"
         ))?;
-        let mut tables: Vec<(String, String, Vec<(String, String)>)> = Vec::new();
+        let mut tables: Vec<DumpedTable> = Vec::new();
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
             let (schema, table, column, data_type): (String, String, String, String) =
@@ -334,12 +348,11 @@ impl Warehouse {
                 mut values,
             } = row;
             for &(i, data_type) in &table.stage_columns {
-                if let Some(value) = values.get_mut(i) {
-                    if !table.columns[i].declared
-                        && value.data_type().is_some_and(|t| t != data_type)
-                    {
-                        *value = std::mem::replace(value, Value::Null).widen_to(data_type);
-                    }
+                if let Some(value) = values.get_mut(i)
+                    && !table.columns[i].declared
+                    && value.data_type().is_some_and(|t| t != data_type)
+                {
+                    *value = std::mem::replace(value, Value::Null).widen_to(data_type);
                 }
             }
             cells.clear();
@@ -402,7 +415,7 @@ impl Warehouse {
             self.connection
                 .execute(&format!("DELETE FROM {BOOKKEEPING}.checkpoint"), [])?;
             self.connection.execute(
-                &format!("INSERT INTO {BOOKKEEPING}.checkpoint VALUES (?, ?)"),
+                &format!("INSERT INTO {BOOKKEEPING}.checkpoint VALUES (?, ?, false)"),
                 [previous, current],
             )?;
         }
@@ -668,7 +681,8 @@ impl Sink for WarehouseSink {
             previous
         };
         self.schema_changes += committed?;
-        self.files.write_state(state_json)
+        self.files.write_state(state_json)?;
+        self.warehouse.state_file_written()
     }
 
     fn finish(&mut self) -> anyhow::Result<()> {
