@@ -53,10 +53,8 @@ mod connectors {
     });
 }
 
-/// The dump a clean run would leave at its second checkpoint: the same connector, killed by no
-/// one, run only that far (its third batch is dropped by building the expected dump from the
-/// first 1000 rows).
-fn dump_at_second_checkpoint(run: &LocalRun) -> String {
+/// The canonical dump of a run's warehouse.
+fn dump(run: &LocalRun) -> String {
     let warehouse = Warehouse::open(&run.files().warehouse, Naming::Fivetran).unwrap();
     warehouse.dump().unwrap()
 }
@@ -98,7 +96,7 @@ async fn an_error_or_a_panic_rolls_back_to_the_last_checkpoint() {
             0,
             "{name}"
         );
-        let dump = dump_at_second_checkpoint(&run);
+        let dump = dump(&run);
         assert_eq!(
             dump.lines().filter(|l| l.starts_with("  | ")).count(),
             1000,
