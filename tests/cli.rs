@@ -105,3 +105,88 @@ fn a_bad_configuration_fails_with_every_problem() {
         String::from_utf8_lossy(&missing.stderr).contains("cannot read the configuration file")
     );
 }
+
+/// `serve` logs one JSON object per line on stdout, with Fivetran's levels and origin, and the
+/// secret of a configuration it was given shows in none of them, even when a setup test's error
+/// quotes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_logs_json_lines_without_secrets() {
+    use connector_core::proto;
+    use connector_core::proto::source_connector_client::SourceConnectorClient;
+    use std::io::{BufRead as _, BufReader};
+
+    const SECRET: &str = "sk-live-0123456789";
+    let mut server = Command::new(env!("CARGO_BIN_EXE_cli-fixture"))
+        .args(["serve", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(server.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let message = first["message"].as_str().unwrap();
+    assert!(message.starts_with("listening on 0.0.0.0:"), "{message}");
+    let port: u16 = message.rsplit(':').next().unwrap().parse().unwrap();
+
+    let mut client = SourceConnectorClient::connect(format!("http://127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    let test = client
+        .test(proto::TestRequest {
+            name: "key_accepted".into(),
+            configuration: [("api_key".to_string(), SECRET.to_string())].into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        test.response,
+        Some(proto::test_response::Response::Failure(
+            "401 from https://api.example.com/v1?key=***".into()
+        ))
+    );
+    let mut updates = client
+        .update(proto::UpdateRequest {
+            configuration: [("api_key".to_string(), SECRET.to_string())].into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    while updates.message().await.unwrap().is_some() {}
+
+    // SIGTERM: the server stops cleanly.
+    let stopped = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    assert!(server.wait().unwrap().success());
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(&line.unwrap()).expect("every line is JSON"))
+        .collect();
+    let messages: Vec<&str> = lines
+        .iter()
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
+    for line in &lines {
+        let keys: Vec<&String> = line.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["level", "message", "message-origin"], "{line}");
+        assert!(["INFO", "WARNING", "SEVERE"].contains(&line["level"].as_str().unwrap()));
+        assert_eq!(line["message-origin"], "sdk_connector");
+        assert!(!line.to_string().contains(SECRET), "{line}");
+    }
+    assert!(
+        messages.iter().any(|m| m.contains(
+            "setup test `key_accepted`: failed: 401 from https://api.example.com/v1?key=***"
+        )),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.starts_with("sync succeeded")),
+        "{messages:?}"
+    );
+    assert_eq!(messages.last(), Some(&"stopped"));
+}

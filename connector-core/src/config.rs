@@ -305,15 +305,34 @@ impl fmt::Debug for Redactor {
 impl Redactor {
     /// The secret values of `map`, by the names of `C`'s secret fields.
     pub fn for_configuration<C: Configuration>(map: &ConfigurationMap) -> Redactor {
-        let mut secrets: Vec<String> = C::secret_fields()
-            .iter()
-            .filter_map(|name| map.get(*name))
+        Redactor::for_fields(map, C::secret_fields().iter().copied())
+    }
+
+    /// The values of `map` under the names `secret_fields` (a client reads them off the form:
+    /// the password fields).
+    pub fn for_fields<'a>(
+        map: &ConfigurationMap,
+        secret_fields: impl IntoIterator<Item = &'a str>,
+    ) -> Redactor {
+        let mut secrets: Vec<String> = secret_fields
+            .into_iter()
+            .filter_map(|name| map.get(name))
             .map(|value| value.trim().to_string())
             .filter(|value| !value.is_empty())
             .collect();
         // Longest first, so a secret that contains another is hidden whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         Redactor { secrets }
+    }
+
+    /// Also hides the secrets of `other`.
+    pub fn absorb(&mut self, other: &Redactor) {
+        for secret in &other.secrets {
+            if !self.secrets.contains(secret) {
+                self.secrets.push(secret.clone());
+            }
+        }
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
     /// `text` with every secret value replaced by `***`.

@@ -56,7 +56,7 @@ impl SyncReport {
             })
     }
 
-    fn count(&mut self, record: &Record) {
+    pub(crate) fn count(&mut self, record: &Record) {
         let table = &record.table;
         let counts = match (&table.schema, self.tables.get_mut(table.name.as_ref())) {
             (None, Some(counts)) => counts,
@@ -91,6 +91,18 @@ pub async fn run<C: Connector, S: Sink>(
     state_json: Option<&str>,
     sink: S,
 ) -> (S, Result<SyncReport, SyncError>) {
+    run_until::<C, S>(configuration, state_json, sink, std::future::pending()).await
+}
+
+/// [`run`], but when `cancelled` completes first (the client of `serve` went away), the sync
+/// task is stopped where it waits and the sync fails with everything after the last
+/// checkpoint dropped.
+pub async fn run_until<C: Connector, S: Sink>(
+    configuration: &ConfigurationMap,
+    state_json: Option<&str>,
+    sink: S,
+    cancelled: impl Future<Output = ()>,
+) -> (S, Result<SyncReport, SyncError>) {
     let prepared = match prepare::<C>(configuration, state_json).await {
         Ok(prepared) => prepared,
         Err(error) => return (sink, Err(error)),
@@ -101,10 +113,20 @@ pub async fn run<C: Connector, S: Sink>(
     let drain = tokio::task::spawn_blocking(move || drain(sink, &tables, receiver));
 
     let task_ops = ops.clone();
-    let sync = tokio::spawn(async move { C::sync(&task_ops, &config, &mut state).await });
-    let connector_result = match sync.await {
+    let mut sync = tokio::spawn(async move { C::sync(&task_ops, &config, &mut state).await });
+    let joined = tokio::select! {
+        joined = &mut sync => joined,
+        () = cancelled => {
+            sync.abort();
+            sync.await
+        }
+    };
+    let connector_result = match joined {
         Ok(Ok(())) => ops.finish().await,
         Ok(Err(error)) => Err(error),
+        Err(join_error) if join_error.is_cancelled() => {
+            Err(anyhow::anyhow!("the sync was cancelled"))
+        }
         Err(join_error) => Err(anyhow::anyhow!(
             "the sync panicked: {}",
             panic_message(join_error)

@@ -27,15 +27,19 @@ pub mod cli;
 pub mod config;
 mod connector;
 pub mod driver;
+pub mod grpc;
 #[cfg(feature = "local")]
 pub mod local;
 pub mod naming;
 pub mod operations;
+pub mod proto;
 pub mod record;
 pub mod row;
 pub mod schema;
 pub mod sink;
 pub mod table;
+#[cfg(feature = "local")]
+pub mod tester;
 pub mod testing;
 pub mod value;
 #[cfg(feature = "local")]

@@ -44,6 +44,19 @@ pub async fn debug<C: Connector>(options: DebugOptions) -> anyhow::Result<ExitCo
     tracing::info!(target: "debugger", "running the sync into {}", files.warehouse.display());
     let (sink, outcome) =
         sync_into_warehouse::<C>(&configuration, &files, options.naming, true).await?;
+    let redactor = Redactor::for_configuration::<C::Config>(&configuration);
+    Ok(report_outcome(&sink, outcome, &files, started, &redactor))
+}
+
+/// Prints how a sync into the local warehouse ended (shared by `debug` and `connector-tester`):
+/// shared destination names, the table of counts, `SYNC SUCCEEDED` or `SYNC FAILED`.
+pub fn report_outcome(
+    sink: &WarehouseSink,
+    outcome: Result<SyncReport, driver::SyncError>,
+    files: &Files,
+    started: Instant,
+    redactor: &Redactor,
+) -> ExitCode {
     for (table, first, second) in sink.shared_names() {
         tracing::warn!(target: "debugger", "columns `{first}` and `{second}` of table `{table}` share one destination name");
     }
@@ -62,16 +75,15 @@ pub async fn debug<C: Connector>(options: DebugOptions) -> anyhow::Result<ExitCo
                 "Open the warehouse with: duckdb {}",
                 files.warehouse.display()
             );
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
         Err(error) => {
-            let redactor = Redactor::for_configuration::<C::Config>(&configuration);
             tracing::error!(target: "debugger", "{}", redactor.redact(&error.to_string()));
             println!(
                 "SYNC FAILED in {elapsed:.2} s: the warehouse and {} stay at the last checkpoint",
                 files.state.display()
             );
-            Ok(ExitCode::FAILURE)
+            ExitCode::FAILURE
         }
     }
 }
@@ -85,17 +97,23 @@ pub async fn sync_into_warehouse<C: Connector>(
     naming: Naming,
     show_progress: bool,
 ) -> anyhow::Result<(WarehouseSink, Result<SyncReport, driver::SyncError>)> {
-    let warehouse = Warehouse::open(&files.warehouse, naming)?;
-    let state = starting_state(files, &warehouse)?;
-    let sink = WarehouseSink::new(warehouse, files.clone(), &state);
+    let (sink, state) = open_sink(files, naming)?;
     let progress_line = if show_progress {
         ProgressLine::start(sink.progress())
     } else {
-        ProgressLine { task: None }
+        ProgressLine::none()
     };
     let outcome = driver::run::<C, _>(configuration, Some(&state), sink).await;
     progress_line.stop();
     Ok(outcome)
+}
+
+/// Opens the warehouse of `files` as a sink, with the state the sync starts from.
+pub fn open_sink(files: &Files, naming: Naming) -> anyhow::Result<(WarehouseSink, String)> {
+    let warehouse = Warehouse::open(&files.warehouse, naming)?;
+    let state = starting_state(files, &warehouse)?;
+    let sink = WarehouseSink::new(warehouse, files.clone(), &state);
+    Ok((sink, state))
 }
 
 /// The state to start from. A run killed between committing a checkpoint and rewriting the
@@ -163,12 +181,16 @@ fn print_report(report: &SyncReport, schema_changes: u64) {
 }
 
 /// The live line of rows per second per table, shown only when stdout is a terminal.
-struct ProgressLine {
+pub(crate) struct ProgressLine {
     task: Option<(tokio::task::JoinHandle<()>, indicatif::ProgressBar)>,
 }
 
 impl ProgressLine {
-    fn start(progress: Progress) -> ProgressLine {
+    pub(crate) fn none() -> ProgressLine {
+        ProgressLine { task: None }
+    }
+
+    pub(crate) fn start(progress: Progress) -> ProgressLine {
         if !std::io::stdout().is_terminal() {
             return ProgressLine { task: None };
         }
@@ -197,7 +219,7 @@ impl ProgressLine {
         }
     }
 
-    fn stop(self) {
+    pub(crate) fn stop(self) {
         if let Some((task, bar)) = self.task {
             task.abort();
             bar.finish_and_clear();
@@ -232,7 +254,7 @@ pub fn reset(files: &Path, force: bool) -> anyhow::Result<ExitCode> {
 }
 
 /// Log lines as the local run prints them, with secrets hidden.
-fn init_logging(redactor: Redactor) {
+pub fn init_logging(redactor: Redactor) {
     let format = LocalFormat {
         redactor: Arc::new(redactor),
     };

@@ -318,6 +318,17 @@ impl Deref for TableRef {
     }
 }
 
+impl TableRef {
+    /// The address of the schema: the same for every handle on one schema while it lives, so
+    /// sinks cache per-table work by it.
+    pub(crate) fn address(&self) -> usize {
+        match self {
+            TableRef::Static(schema) => std::ptr::from_ref::<TableSchema>(schema) as usize,
+            TableRef::Shared(schema) => Arc::as_ptr(schema) as usize,
+        }
+    }
+}
+
 impl From<TableSchema> for TableRef {
     fn from(schema: TableSchema) -> TableRef {
         TableRef::Shared(Arc::new(schema))

@@ -143,3 +143,70 @@ impl Destination {
 pub fn configuration_map(configuration: serde_json::Value) -> ConfigurationMap {
     configuration_from_json(configuration).unwrap_or_else(|why| panic!("{why}"))
 }
+
+/// Runs connector `C` `runs` times in two ways, each into a fresh local warehouse: as `debug`
+/// runs it, and through `serve` (in-process, on a loopback port) read by `connector-tester`'s
+/// code. Returns, per run, the two canonical warehouse dumps with the two state files appended:
+/// a connector behaves the same in production as locally when each pair is equal.
+///
+/// ```ignore
+/// for (debug, served) in debug_and_served::<update>(json!({}), 2).await? {
+///     assert_eq!(debug, served);
+/// }
+/// ```
+#[cfg(feature = "local")]
+pub async fn debug_and_served<C: Connector>(
+    configuration: serde_json::Value,
+    runs: usize,
+) -> anyhow::Result<Vec<(String, String)>> {
+    use crate::warehouse::{Files, Naming, Warehouse};
+    use anyhow::Context as _;
+
+    let map = configuration_map(configuration);
+    let local = tempfile::tempdir()?;
+    let served = tempfile::tempdir()?;
+    let (local_files, served_files) = (
+        Files::new(local.path(), None),
+        Files::new(served.path(), None),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let address = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(crate::grpc::serve_on::<C>(
+        vec![listener],
+        crate::grpc::ServeOptions::default(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let mut client =
+        crate::tester::connect(&address.to_string(), std::time::Duration::from_secs(5)).await?;
+    let dump = |files: &Files| -> anyhow::Result<String> {
+        let warehouse = Warehouse::open(&files.warehouse, Naming::Fivetran)?;
+        let state = std::fs::read_to_string(&files.state).unwrap_or_default();
+        Ok(format!("{}\nstate: {}\n", warehouse.dump()?, state.trim()))
+    };
+    let mut dumps = Vec::with_capacity(runs);
+    for run in 1..=runs {
+        let (sink, outcome) =
+            crate::local::sync_into_warehouse::<C>(&map, &local_files, Naming::Fivetran, false)
+                .await?;
+        drop(sink);
+        outcome.with_context(|| format!("run {run} as `debug`"))?;
+        let (sink, outcome) = crate::tester::sync(
+            &mut client,
+            &map,
+            None,
+            &served_files,
+            Naming::Fivetran,
+            false,
+        )
+        .await?;
+        drop(sink);
+        outcome.with_context(|| format!("run {run} through `serve` and the tester"))?;
+        dumps.push((dump(&local_files)?, dump(&served_files)?));
+    }
+    let _ = stop.send(());
+    server.await??;
+    Ok(dumps)
+}

@@ -621,10 +621,7 @@ impl WarehouseSink {
     }
 
     fn table_for(&mut self, table: &TableRef) -> anyhow::Result<(usize, Arc<[usize]>)> {
-        let address = match table {
-            TableRef::Static(schema) => std::ptr::from_ref::<TableSchema>(schema) as usize,
-            TableRef::Shared(schema) => Arc::as_ptr(schema) as usize,
-        };
+        let address = table.address();
         if let Some((index, positions)) = self.table_cache.get(&address) {
             return Ok((*index, positions.clone()));
         }

@@ -22,7 +22,7 @@ pub struct Three {
 }
 
 #[sync(tables(Three))]
-async fn update(ops: &Operations) -> Result<()> {
+pub async fn update(ops: &Operations) -> Result<()> {
     for (index, id) in (0..).zip(IDS) {
         ops.upsert(Three {
             id: id.to_string(),
@@ -111,5 +111,20 @@ mod tests {
                 row(IDS[2], IDS[2], 2, true),
             ]
         );
+    }
+
+    /// `serve` read by `connector-tester` leaves the warehouse and state that `debug` leaves,
+    /// run after run.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn serve_and_the_tester_give_the_warehouse_of_debug() {
+        let runs = connector_core::testing::debug_and_served::<update>(
+            connector_core::serde_json::json!({}),
+            2,
+        )
+        .await
+        .unwrap();
+        for (debug, served) in runs {
+            assert_eq!(debug, served);
+        }
     }
 }

@@ -85,7 +85,7 @@ pub struct Crypto {
 }
 
 #[sync(tables(Crypto))]
-async fn update(ops: &Operations, config: &Config) -> Result<()> {
+pub async fn update(ops: &Operations, config: &Config) -> Result<()> {
     let timeout = Duration::from_secs(config.timeout_seconds);
     let msg = connector_core::tokio::time::timeout(timeout, source::fetch_message(&config.api_key))
         .await
@@ -249,5 +249,20 @@ mod tests {
         let error = (tests[0].run)(&wrong).await.unwrap_err().to_string();
         assert!(error.contains("refused the API key"), "{error}");
         assert!(!error.contains(&other_key), "{error}");
+    }
+
+    /// `serve` read by `connector-tester` leaves the warehouse and state that `debug` leaves,
+    /// run after run.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn serve_and_the_tester_give_the_warehouse_of_debug() {
+        let runs = connector_core::testing::debug_and_served::<update>(
+            connector_core::serde_json::from_str(include_str!("../configuration.json")).unwrap(),
+            2,
+        )
+        .await
+        .unwrap();
+        for (debug, served) in runs {
+            assert_eq!(debug, served);
+        }
     }
 }

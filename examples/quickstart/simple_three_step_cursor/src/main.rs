@@ -116,4 +116,19 @@ mod tests {
         assert_eq!(rows(&destination), vec![row(30, "Good bye")]);
         assert_eq!(destination.state(), json!({"cursor": 3}));
     }
+
+    /// `serve` read by `connector-tester` leaves the warehouse and state that `debug` leaves,
+    /// run after run.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn serve_and_the_tester_give_the_warehouse_of_debug() {
+        let runs = connector_core::testing::debug_and_served::<update>(
+            connector_core::serde_json::json!({}),
+            2,
+        )
+        .await
+        .unwrap();
+        for (debug, served) in runs {
+            assert_eq!(debug, served);
+        }
+    }
 }

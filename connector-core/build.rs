@@ -1,0 +1,12 @@
+//! Compiles the partner-SDK protocol (`proto/`) into Rust with a pure-Rust protobuf compiler
+//! (protox), so that no system `protoc` is needed. Nothing generated is edited by hand.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("cargo:rerun-if-changed=proto");
+    let descriptors = protox::compile(["common.proto", "connector_sdk.proto"], ["proto"])?;
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .compile_fds(descriptors)?;
+    Ok(())
+}

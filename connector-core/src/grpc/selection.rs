@@ -1,0 +1,262 @@
+//! Selection: which schemas, tables and columns the user chose to sync. A schema or table with
+//! `included = false`, or a column mapped to `false`, is not sent; what the selection does not list
+//! follows its `include_new_*` flag. No selection at all means everything.
+//!
+//! Also reads a selection from JSON (the proto3 JSON form with field names as in the `.proto`), as
+//! `connector-tester --selection FILE` takes it.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::proto;
+
+/// A resolved selection, asked per table.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    rule: Option<proto::selection::Selection>,
+}
+
+/// What is sent of one selected table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableChoice {
+    columns: HashMap<String, bool>,
+    include_new_columns: bool,
+}
+
+impl TableChoice {
+    fn everything() -> TableChoice {
+        TableChoice {
+            columns: HashMap::new(),
+            include_new_columns: true,
+        }
+    }
+
+    fn from_wire(table: &proto::TableSelection) -> TableChoice {
+        TableChoice {
+            columns: table.columns.clone(),
+            include_new_columns: table.include_new_columns,
+        }
+    }
+
+    /// Whether a column (by source name) is sent.
+    pub fn column(&self, name: &str) -> bool {
+        self.columns
+            .get(name)
+            .copied()
+            .unwrap_or(self.include_new_columns)
+    }
+
+    /// Whether every column is sent.
+    pub fn is_everything(&self) -> bool {
+        self.include_new_columns && self.columns.values().all(|included| *included)
+    }
+}
+
+impl Selection {
+    /// Everything is selected.
+    pub fn everything() -> Selection {
+        Selection::default()
+    }
+
+    pub fn from_wire(selection: Option<proto::Selection>) -> Selection {
+        Selection {
+            rule: selection.and_then(|s| s.selection),
+        }
+    }
+
+    /// What is sent of table `table` of schema `schema`, or `None` when it is excluded.
+    pub fn table(&self, schema: Option<&str>, table: &str) -> Option<TableChoice> {
+        use proto::selection::Selection as Rule;
+        match &self.rule {
+            None => Some(TableChoice::everything()),
+            Some(Rule::WithoutSchema(list)) => choose(&list.tables, list.include_new_tables, table),
+            Some(Rule::WithSchema(list)) => {
+                let schema = schema.unwrap_or_default();
+                match list.schemas.iter().find(|s| s.schema_name == schema) {
+                    None if list.include_new_schemas => Some(TableChoice::everything()),
+                    None => None,
+                    Some(s) if !s.included => None,
+                    Some(s) => choose(&s.tables, s.include_new_tables, table),
+                }
+            }
+        }
+    }
+}
+
+fn choose(
+    tables: &[proto::TableSelection],
+    include_new_tables: bool,
+    table: &str,
+) -> Option<TableChoice> {
+    match tables.iter().find(|t| t.table_name == table) {
+        None if include_new_tables => Some(TableChoice::everything()),
+        None => None,
+        Some(t) if !t.included => None,
+        Some(t) => Some(TableChoice::from_wire(t)),
+    }
+}
+
+/// A selection from its JSON form, e.g.
+/// `{"without_schema": {"tables": [{"table_name": "t", "included": true,
+/// "columns": {"secret": false}, "include_new_columns": true}], "include_new_tables": false}}`.
+/// Absent flags are `false`, as in proto3.
+pub fn selection_from_json(document: serde_json::Value) -> Result<proto::Selection, String> {
+    let json: SelectionJson = serde_json::from_value(document).map_err(|e| e.to_string())?;
+    let rule = match (json.without_schema, json.with_schema) {
+        (Some(tables), None) => proto::selection::Selection::WithoutSchema(tables.into_wire()),
+        (None, Some(schemas)) => proto::selection::Selection::WithSchema(proto::TablesWithSchema {
+            schemas: schemas
+                .schemas
+                .into_iter()
+                .map(|s| proto::SchemaSelection {
+                    included: s.included,
+                    schema_name: s.schema_name,
+                    tables: s.tables.into_iter().map(TableJson::into_wire).collect(),
+                    include_new_tables: s.include_new_tables,
+                })
+                .collect(),
+            include_new_schemas: schemas.include_new_schemas,
+        }),
+        _ => {
+            return Err("a selection has exactly one of `without_schema` and `with_schema`".into());
+        }
+    };
+    Ok(proto::Selection {
+        selection: Some(rule),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SelectionJson {
+    without_schema: Option<TablesJson>,
+    with_schema: Option<SchemasJson>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TablesJson {
+    #[serde(default)]
+    tables: Vec<TableJson>,
+    #[serde(default)]
+    include_new_tables: bool,
+}
+
+impl TablesJson {
+    fn into_wire(self) -> proto::TablesWithNoSchema {
+        proto::TablesWithNoSchema {
+            tables: self.tables.into_iter().map(TableJson::into_wire).collect(),
+            include_new_tables: self.include_new_tables,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchemasJson {
+    #[serde(default)]
+    schemas: Vec<SchemaJson>,
+    #[serde(default)]
+    include_new_schemas: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchemaJson {
+    #[serde(default)]
+    included: bool,
+    schema_name: String,
+    #[serde(default)]
+    tables: Vec<TableJson>,
+    #[serde(default)]
+    include_new_tables: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableJson {
+    #[serde(default)]
+    included: bool,
+    table_name: String,
+    #[serde(default)]
+    columns: HashMap<String, bool>,
+    #[serde(default)]
+    include_new_columns: bool,
+}
+
+impl TableJson {
+    fn into_wire(self) -> proto::TableSelection {
+        proto::TableSelection {
+            included: self.included,
+            table_name: self.table_name,
+            columns: self.columns,
+            include_new_columns: self.include_new_columns,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn selection(document: serde_json::Value) -> Selection {
+        Selection::from_wire(Some(selection_from_json(document).unwrap()))
+    }
+
+    #[test]
+    fn no_selection_sends_everything() {
+        let choice = Selection::everything().table(None, "t").unwrap();
+        assert!(choice.is_everything());
+        assert!(choice.column("anything"));
+    }
+
+    #[test]
+    fn excluded_tables_and_columns_are_not_sent_and_new_ones_follow_the_flags() {
+        let s = selection(json!({"without_schema": {
+            "tables": [
+                {"table_name": "kept", "included": true, "columns": {"secret": false, "name": true}},
+                {"table_name": "dropped", "included": false}
+            ],
+            "include_new_tables": true
+        }}));
+        let kept = s.table(None, "kept").unwrap();
+        assert!(kept.column("name"));
+        assert!(!kept.column("secret"));
+        assert!(!kept.column("new_column"), "include_new_columns is false");
+        assert_eq!(s.table(None, "dropped"), None);
+        assert!(s.table(None, "brand_new").unwrap().is_everything());
+
+        let closed =
+            selection(json!({"without_schema": {"tables": [], "include_new_tables": false}}));
+        assert_eq!(closed.table(None, "brand_new"), None);
+    }
+
+    #[test]
+    fn schemas_are_selected_before_their_tables() {
+        let s = selection(json!({"with_schema": {
+            "schemas": [
+                {"schema_name": "sales", "included": true, "include_new_tables": false,
+                 "tables": [{"table_name": "orders", "included": true, "include_new_columns": true}]},
+                {"schema_name": "hr", "included": false, "include_new_tables": true}
+            ],
+            "include_new_schemas": true
+        }}));
+        assert!(s.table(Some("sales"), "orders").is_some());
+        assert_eq!(s.table(Some("sales"), "refunds"), None);
+        assert_eq!(s.table(Some("hr"), "people"), None);
+        assert!(s.table(Some("new_schema"), "t").is_some());
+    }
+
+    #[test]
+    fn a_selection_file_with_both_or_neither_form_is_refused() {
+        assert!(selection_from_json(json!({})).is_err());
+        assert!(selection_from_json(json!({"without_schema": {}, "with_schema": {}})).is_err());
+        assert!(
+            selection_from_json(json!({"without_schema": {"tabels": []}}))
+                .unwrap_err()
+                .contains("tabels")
+        );
+    }
+}

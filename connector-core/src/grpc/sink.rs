@@ -1,0 +1,134 @@
+//! The [`Sink`] of `serve`: encodes each operation straight into a protobuf `Record` and hands
+//! the `UpdateResponse`s to the gRPC stream, in order.
+//!
+//! Records travel in `Records` batches of at most [`BATCH_RECORDS`], flushed early once their
+//! encoded size passes [`BATCH_BYTES`], and always before a checkpoint or a warning; with
+//! `single_records`, each goes alone in a `record` message (for clients that predate `Records`).
+//! The stream's channel is bounded, so a slow client slows the source instead of filling memory.
+//! Tables and columns that the selection excludes are not sent.
+
+use std::collections::HashMap;
+
+use prost::Message as _;
+use tokio::sync::mpsc;
+use tonic::Status;
+
+use super::selection::{Selection, TableChoice};
+use super::wire;
+use crate::proto;
+use crate::proto::update_response::Operation;
+use crate::record::Record;
+use crate::schema::TableRef;
+use crate::sink::Sink;
+
+/// Most records in one `Records` message (Fivetran's documented limit).
+pub const BATCH_RECORDS: usize = 100;
+/// A batch is flushed once its records' encoded size reaches this many bytes.
+pub const BATCH_BYTES: usize = 100_000;
+
+/// The stream's sending half: responses, or the status that ends the stream.
+pub type Outbox = mpsc::Sender<Result<proto::UpdateResponse, Status>>;
+
+/// Encodes a sync's operations into the `Update` response stream.
+#[derive(Debug)]
+pub struct GrpcSink {
+    out: Outbox,
+    selection: Selection,
+    /// What is sent of each table, by the address of its schema; `None`: excluded.
+    choices: HashMap<usize, Option<TableChoice>>,
+    single_records: bool,
+    batch: Vec<proto::Record>,
+    batch_bytes: usize,
+    /// Records left out because the selection excludes their table.
+    pub skipped: u64,
+}
+
+impl GrpcSink {
+    pub fn new(out: Outbox, selection: Selection, single_records: bool) -> GrpcSink {
+        GrpcSink {
+            out,
+            selection,
+            choices: HashMap::new(),
+            single_records,
+            batch: Vec::with_capacity(BATCH_RECORDS),
+            batch_bytes: 0,
+            skipped: 0,
+        }
+    }
+
+    fn choice(&mut self, table: &TableRef) -> &Option<TableChoice> {
+        let selection = &self.selection;
+        self.choices
+            .entry(table.address())
+            .or_insert_with(|| selection.table(table.schema.as_deref(), &table.name))
+    }
+
+    fn send(&mut self, operation: Operation) -> anyhow::Result<()> {
+        let response = proto::UpdateResponse {
+            operation: Some(operation),
+        };
+        self.out
+            .blocking_send(Ok(response))
+            .map_err(|_| anyhow::anyhow!("the client closed the Update stream"))
+    }
+
+    fn flush(&mut self) -> anyhow::Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let records = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_RECORDS));
+        self.batch_bytes = 0;
+        self.send(Operation::Records(proto::Records { records }))
+    }
+}
+
+impl Sink for GrpcSink {
+    fn begin(&mut self, _tables: &[TableRef]) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn write(&mut self, record: Record) -> anyhow::Result<()> {
+        let wire = match self.choice(&record.table) {
+            None => {
+                self.skipped += 1;
+                return Ok(());
+            }
+            Some(choice) if choice.is_everything() => wire::record(record, |_| true),
+            Some(choice) => {
+                let choice = choice.clone();
+                wire::record(record, |column| choice.column(column))
+            }
+        };
+        if self.single_records {
+            return self.send(Operation::Record(wire));
+        }
+        self.batch_bytes += wire.encoded_len();
+        self.batch.push(wire);
+        if self.batch.len() >= BATCH_RECORDS || self.batch_bytes >= BATCH_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn warning(&mut self, message: &str) -> anyhow::Result<()> {
+        self.flush()?;
+        self.send(Operation::Warning(proto::Warning {
+            message: message.to_string(),
+        }))
+    }
+
+    fn checkpoint(&mut self, state_json: &str) -> anyhow::Result<()> {
+        self.flush()?;
+        self.send(Operation::Checkpoint(proto::Checkpoint {
+            state_json: state_json.to_string(),
+        }))
+    }
+
+    fn finish(&mut self) -> anyhow::Result<()> {
+        self.flush()
+    }
+
+    fn abort(&mut self) {
+        self.batch.clear();
+    }
+}

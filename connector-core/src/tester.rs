@@ -1,0 +1,426 @@
+//! `connector-tester`: the client side of the partner-SDK protocol. It connects to any source
+//! connector that serves the protocol (ours, or one written with another SDK), calls
+//! ConfigurationForm, Test, Schema and Update, and writes the `Update` stream into the local
+//! warehouse through the same sink as `debug`, so both produce the same warehouse.
+//!
+//! Servers differ: the Python SDK's needs `state_json` (so it is always sent, `{}` at first) and
+//! ignores the selection (so the tester applies it too and says what it dropped).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use tonic::transport::Channel;
+
+use crate::cli::read_configuration;
+use crate::config::{ConfigurationMap, Redactor};
+use crate::driver::{SyncError, SyncReport};
+use crate::grpc::selection::{Selection, selection_from_json};
+use crate::grpc::server::MAX_MESSAGE_BYTES;
+use crate::grpc::wire;
+use crate::local::{ProgressLine, init_logging, open_sink, report_outcome};
+use crate::proto;
+use crate::proto::source_connector_client::SourceConnectorClient;
+use crate::proto::update_response::Operation;
+use crate::record::{Cells, Record, RecordKind};
+use crate::schema::{TableRef, TableSchema};
+use crate::sink::Sink;
+use crate::warehouse::{Files, Naming, WarehouseSink};
+
+/// What `connector-tester` was asked to do.
+#[derive(Debug, Clone)]
+pub struct TesterOptions {
+    /// Host and port of the connector, e.g. `127.0.0.1:50051`.
+    pub address: String,
+    pub configuration: Option<PathBuf>,
+    pub state: Option<PathBuf>,
+    pub selection: Option<PathBuf>,
+    pub files: PathBuf,
+    pub naming: Naming,
+    /// How long to wait for the connector to accept connections.
+    pub wait: Duration,
+}
+
+/// Runs the tester from the command line and prints the outcome, as `debug` does.
+pub async fn run(options: TesterOptions) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let configuration = match &options.configuration {
+        Some(path) => read_configuration(path)?,
+        None => ConfigurationMap::new(),
+    };
+    let selection = match &options.selection {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the selection file {}", path.display()))?;
+            let json = serde_json::from_str(&text)
+                .with_context(|| format!("the selection file {} is not JSON", path.display()))?;
+            Some(
+                selection_from_json(json).map_err(|why| {
+                    anyhow::anyhow!("the selection file {}: {why}", path.display())
+                })?,
+            )
+        }
+        None => None,
+    };
+    let files = Files::new(&options.files, options.state.as_deref());
+    let mut client = connect(&options.address, options.wait).await?;
+    let form = client
+        .configuration_form(proto::ConfigurationFormRequest {})
+        .await
+        .map_err(|s| status_error("ConfigurationForm", &s))?
+        .into_inner();
+    // The form's password fields are the secrets: never shown in a log line.
+    let redactor = Redactor::for_fields(&configuration, secret_fields(&form));
+    init_logging(redactor.clone());
+    if !setup(&mut client, &form, &configuration, &redactor).await? {
+        println!("SETUP TESTS FAILED: no sync was run");
+        return Ok(ExitCode::FAILURE);
+    }
+    tracing::info!(target: "debugger", "running the sync into {}", files.warehouse.display());
+    let (sink, outcome) = sync(
+        &mut client,
+        &configuration,
+        selection,
+        &files,
+        options.naming,
+        true,
+    )
+    .await?;
+    Ok(report_outcome(&sink, outcome, &files, started, &redactor))
+}
+
+/// Connects to the connector at `address`, retrying until `wait` has passed.
+pub async fn connect(
+    address: &str,
+    wait: Duration,
+) -> anyhow::Result<SourceConnectorClient<Channel>> {
+    let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .with_context(|| format!("`{address}` is not a host:port"))?;
+    let deadline = Instant::now() + wait;
+    let channel = loop {
+        match endpoint.connect().await {
+            Ok(channel) => break channel,
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(error) => {
+                return Err(error).with_context(|| format!("cannot connect to {address}"));
+            }
+        }
+    };
+    Ok(SourceConnectorClient::new(channel)
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES))
+}
+
+/// The names of the form's password fields, conditional ones included.
+pub fn secret_fields(form: &proto::ConfigurationFormResponse) -> Vec<&str> {
+    fn walk<'a>(fields: &'a [proto::FormField], out: &mut Vec<&'a str>) {
+        for field in fields {
+            match &field.r#type {
+                Some(proto::form_field::Type::TextField(kind))
+                    if *kind == proto::TextField::Password as i32 =>
+                {
+                    out.push(&field.name);
+                }
+                Some(proto::form_field::Type::ConditionalFields(c)) => walk(&c.fields, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&form.fields, &mut out);
+    out
+}
+
+/// Runs each setup test the form lists. Returns whether all passed.
+pub async fn setup(
+    client: &mut SourceConnectorClient<Channel>,
+    form: &proto::ConfigurationFormResponse,
+    configuration: &ConfigurationMap,
+    redactor: &Redactor,
+) -> anyhow::Result<bool> {
+    tracing::info!(
+        target: "debugger",
+        "the connector's form has {} fields and {} setup tests",
+        form.fields.len(),
+        form.tests.len()
+    );
+    let mut passed = true;
+    for test in &form.tests {
+        let request = proto::TestRequest {
+            name: test.name.clone(),
+            configuration: configuration.clone().into_iter().collect(),
+        };
+        let response = client
+            .test(request)
+            .await
+            .map_err(|s| status_error("Test", &s))?
+            .into_inner();
+        match response.response {
+            Some(proto::test_response::Response::Success(true)) => {
+                tracing::info!(target: "debugger", "setup test `{}` ({}) passed", test.name, test.label);
+            }
+            Some(proto::test_response::Response::Failure(why)) => {
+                passed = false;
+                tracing::error!(target: "debugger", "setup test `{}` ({}) failed: {}", test.name, test.label, redactor.redact(&why));
+            }
+            _ => {
+                passed = false;
+                tracing::error!(target: "debugger", "setup test `{}` ({}) answered neither success nor failure", test.name, test.label);
+            }
+        }
+    }
+    Ok(passed)
+}
+
+fn status_error(rpc: &str, status: &tonic::Status) -> anyhow::Error {
+    anyhow::anyhow!("{rpc} failed: {:?}: {}", status.code(), status.message())
+}
+
+/// Reads the schema, runs one Update and writes its stream into the warehouse of `files`.
+/// Returns the sink (holding the warehouse) and the outcome, as `debug`'s sync does.
+pub async fn sync(
+    client: &mut SourceConnectorClient<Channel>,
+    configuration: &ConfigurationMap,
+    selection: Option<proto::Selection>,
+    files: &Files,
+    naming: Naming,
+    show_progress: bool,
+) -> anyhow::Result<(WarehouseSink, Result<SyncReport, SyncError>)> {
+    let schema = client
+        .schema(proto::SchemaRequest {
+            configuration: configuration.clone().into_iter().collect(),
+        })
+        .await
+        .map_err(|s| status_error("Schema", &s))?
+        .into_inner();
+    let tables = declared_tables(schema).map_err(|why| anyhow::anyhow!("Schema: {why}"))?;
+    let (sink, state) = open_sink(files, naming)?;
+    let request = proto::UpdateRequest {
+        configuration: configuration.clone().into_iter().collect(),
+        selection: selection.clone(),
+        // Always sent: the Python SDK's server fails without it.
+        state_json: Some(if state.trim().is_empty() {
+            "{}".to_string()
+        } else {
+            state
+        }),
+    };
+    let progress_line = if show_progress {
+        ProgressLine::start(sink.progress())
+    } else {
+        ProgressLine::none()
+    };
+    let stream = match client.update(request).await {
+        Ok(response) => response.into_inner(),
+        Err(status) => {
+            progress_line.stop();
+            let error = SyncError::Connector(status_error("Update", &status));
+            return Ok((sink, Err(error)));
+        }
+    };
+    let mut writer = StreamWriter::new(sink, &tables, Selection::from_wire(selection));
+    let handle = tokio::runtime::Handle::current();
+    let (sink, outcome) = tokio::task::spawn_blocking(move || {
+        let outcome = writer.drain(|stream| handle.block_on(stream.message()), stream);
+        (writer.sink, outcome)
+    })
+    .await
+    .context("the warehouse thread failed")?;
+    progress_line.stop();
+    Ok((sink, outcome))
+}
+
+/// The tables of a `Schema` answer.
+fn declared_tables(schema: proto::SchemaResponse) -> Result<Vec<TableSchema>, String> {
+    use proto::schema_response::Response;
+    match schema.response {
+        None | Some(Response::SchemaResponseNotSupported(_)) => Ok(Vec::new()),
+        Some(Response::WithoutSchema(list)) => list
+            .tables
+            .iter()
+            .map(|t| wire::table_from_wire(t, None))
+            .collect(),
+        Some(Response::WithSchema(list)) => list
+            .schemas
+            .iter()
+            .flat_map(|s| {
+                s.tables
+                    .iter()
+                    .map(|t| wire::table_from_wire(t, Some(&s.name)))
+            })
+            .collect(),
+    }
+}
+
+/// Applies an `Update` stream to a warehouse sink, on a thread where blocking is fine.
+struct StreamWriter {
+    sink: WarehouseSink,
+    /// Each table's one handle, by (schema, name), so the sink's per-table cache holds.
+    tables: HashMap<(Option<String>, String), TableRef>,
+    declared: Vec<TableRef>,
+    selection: Selection,
+    report: SyncReport,
+    /// Records and cells the server sent although the selection excludes them.
+    dropped_records: u64,
+    dropped_cells: u64,
+}
+
+impl StreamWriter {
+    fn new(sink: WarehouseSink, tables: &[TableSchema], selection: Selection) -> StreamWriter {
+        let declared: Vec<TableRef> = tables.iter().cloned().map(TableRef::from).collect();
+        StreamWriter {
+            sink,
+            tables: declared
+                .iter()
+                .map(|t| {
+                    (
+                        (t.schema.as_deref().map(str::to_string), t.name.to_string()),
+                        t.clone(),
+                    )
+                })
+                .collect(),
+            declared,
+            selection,
+            report: SyncReport::default(),
+            dropped_records: 0,
+            dropped_cells: 0,
+        }
+    }
+
+    /// Reads messages with `next` until the stream ends or fails, applying each.
+    fn drain<S>(
+        &mut self,
+        mut next: impl FnMut(&mut S) -> Result<Option<proto::UpdateResponse>, tonic::Status>,
+        mut stream: S,
+    ) -> Result<SyncReport, SyncError> {
+        if let Err(error) = self.sink.begin(&self.declared) {
+            return Err(SyncError::Sink(error));
+        }
+        let result = loop {
+            let message = match next(&mut stream) {
+                Ok(Some(message)) => message,
+                Ok(None) => break self.sink.finish().map_err(SyncError::Sink),
+                Err(status) => {
+                    break Err(SyncError::Connector(status_error(
+                        "the Update stream",
+                        &status,
+                    )));
+                }
+            };
+            if let Err(error) = self.apply(message) {
+                break Err(error);
+            }
+        };
+        if result.is_err() {
+            self.sink.abort();
+        }
+        if self.dropped_records + self.dropped_cells > 0 {
+            tracing::warn!(
+                target: "debugger",
+                "the connector sent {} records and {} cells that the selection excludes; they were left out",
+                self.dropped_records,
+                self.dropped_cells
+            );
+        }
+        result.map(|()| std::mem::take(&mut self.report))
+    }
+
+    fn apply(&mut self, message: proto::UpdateResponse) -> Result<(), SyncError> {
+        match message.operation {
+            Some(Operation::Record(record)) => self.write(record),
+            Some(Operation::Records(batch)) => batch
+                .records
+                .into_iter()
+                .try_for_each(|record| self.write(record)),
+            Some(Operation::Checkpoint(checkpoint)) => {
+                self.report.checkpoints += 1;
+                self.sink
+                    .checkpoint(&checkpoint.state_json)
+                    .map_err(SyncError::Sink)
+            }
+            Some(Operation::Warning(warning)) => {
+                self.report.warnings += 1;
+                self.sink.warning(&warning.message).map_err(SyncError::Sink)
+            }
+            Some(Operation::Task(task)) => Err(SyncError::Connector(anyhow::anyhow!(
+                "the connector stopped with a task for the user: {}",
+                task.message
+            ))),
+            Some(Operation::SchemaChange(change)) => {
+                let schema = proto::SchemaResponse {
+                    response: change.change.map(|c| match c {
+                        proto::schema_change::Change::WithSchema(l) => {
+                            proto::schema_response::Response::WithSchema(l)
+                        }
+                        proto::schema_change::Change::WithoutSchema(l) => {
+                            proto::schema_response::Response::WithoutSchema(l)
+                        }
+                    }),
+                    selection_not_supported: None,
+                };
+                let tables = declared_tables(schema)
+                    .map_err(|why| SyncError::Connector(anyhow::anyhow!("schema change: {why}")))?;
+                for table in tables {
+                    self.tables
+                        .entry((
+                            table.schema.as_deref().map(str::to_string),
+                            table.name.to_string(),
+                        ))
+                        .or_insert_with(|| TableRef::from(table));
+                }
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn write(&mut self, record: proto::Record) -> Result<(), SyncError> {
+        let invalid = |why: String| SyncError::Connector(anyhow::anyhow!(why));
+        let kind = wire::record_kind_from_wire(record.r#type).map_err(invalid)?;
+        let Some(choice) = self
+            .selection
+            .table(record.schema_name.as_deref(), &record.table_name)
+        else {
+            self.dropped_records += 1;
+            return Ok(());
+        };
+        let key = (record.schema_name, record.table_name);
+        let table = self
+            .tables
+            .entry(key)
+            .or_insert_with_key(|(schema, name)| {
+                let mut table = TableSchema::new(name.clone());
+                if let Some(schema) = schema {
+                    table = table.in_schema(schema.clone());
+                }
+                TableRef::from(table)
+            })
+            .clone();
+        let cells = if kind == RecordKind::Truncate {
+            Cells::None
+        } else {
+            let mut cells = Vec::with_capacity(record.data.len());
+            for (column, value) in record.data {
+                if !choice.column(&column) {
+                    self.dropped_cells += 1;
+                    continue;
+                }
+                let value = wire::value_from_wire(value).map_err(|why| {
+                    invalid(format!(
+                        "column `{column}` of table `{}`: {why}",
+                        table.qualified_name()
+                    ))
+                })?;
+                cells.push((column, value));
+            }
+            Cells::Named(cells)
+        };
+        let record = Record { table, kind, cells };
+        self.report.count(&record);
+        self.sink.write(record).map_err(SyncError::Sink)
+    }
+}

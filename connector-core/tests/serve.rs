@@ -1,0 +1,546 @@
+//! `serve` as a gRPC client sees it: the four RPCs, batching, selection, errors as statuses
+//! without secrets, cancellation, backpressure, concurrent Updates, IPv4 and IPv6. The server
+//! runs in-process on a free port; the client is the generated tonic client.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
+
+use connector_core::grpc::{ServeOptions, serve_on, server::bind};
+use connector_core::prelude::*;
+use connector_core::proto;
+use connector_core::proto::source_connector_client::SourceConnectorClient;
+use connector_core::proto::update_response::Operation;
+use tonic::Code;
+use tonic::transport::Channel;
+
+const SECRET: &str = "tok-very-secret-4711";
+
+#[derive(Debug, Configuration)]
+#[setup_test(check_token, label = "Checking the token")]
+pub struct Config {
+    #[field(label = "Token", secret)]
+    pub token: String,
+    /// Rows of `items` to send.
+    #[field(default = "250")]
+    pub rows: u64,
+    /// Names this run in the test's progress table.
+    #[field(default = "")]
+    pub run: String,
+    #[field(default = "false")]
+    pub fail: bool,
+}
+
+async fn check_token(config: &Config) -> Result<()> {
+    ensure!(
+        config.token.starts_with("tok-"),
+        "the source refused the token {}",
+        config.token
+    );
+    Ok(())
+}
+
+#[table(name = "items")]
+pub struct Item {
+    #[primary_key]
+    pub id: i64,
+    pub name: String,
+    #[column(decimal(10, 2))]
+    pub price: Decimal,
+    pub at: DateTime<Utc>,
+}
+
+#[table(name = "events")]
+pub struct Event {
+    #[primary_key]
+    pub id: i64,
+    pub kind: String,
+}
+
+#[state]
+#[derive(Debug, Default)]
+pub struct Cursor {
+    pub next: u64,
+}
+
+/// Per run: rows emitted so far, and whether the sync function has ended (returned, failed or
+/// was dropped).
+#[derive(Default)]
+struct Progress {
+    emitted: AtomicU64,
+    ended: AtomicBool,
+}
+
+static PROGRESS: LazyLock<Mutex<HashMap<String, Arc<Progress>>>> = LazyLock::new(Default::default);
+
+fn progress(run: &str) -> Arc<Progress> {
+    PROGRESS
+        .lock()
+        .unwrap()
+        .entry(run.to_string())
+        .or_default()
+        .clone()
+}
+
+struct Ended(Arc<Progress>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.0.ended.store(true, Ordering::SeqCst);
+    }
+}
+
+#[sync(tables(Item, Event))]
+async fn update(ops: &Operations, config: &Config, state: &mut Cursor) -> Result<()> {
+    let progress = progress(&config.run);
+    let _ended = Ended(progress.clone());
+    for i in state.next..config.rows {
+        let id = i as i64;
+        ops.upsert(Item {
+            id,
+            name: format!("item {i}"),
+            price: Decimal::new(id * 101, 2),
+            at: DateTime::from_timestamp(1_700_000_000 + id, 0).unwrap(),
+        })
+        .await?;
+        progress.emitted.fetch_add(1, Ordering::SeqCst);
+        if (i + 1) % 100 == 0 {
+            state.next = i + 1;
+            ops.checkpoint(state).await?;
+        }
+    }
+    ops.upsert(Event {
+        id: 1,
+        kind: "done".into(),
+    })
+    .await?;
+    ops.update(Item::patch(0).name("renamed")).await?;
+    ops.delete(ItemKey { id: 1 }).await?;
+    ops.warning("all items sent").await?;
+    if config.fail {
+        bail!("the source failed while using token {}", config.token);
+    }
+    state.next = config.rows;
+    ops.checkpoint(state).await?;
+    Ok(())
+}
+
+/// A server on a free port (IPv4 and IPv6), stopped when the test ends.
+async fn start(options: ServeOptions) -> u16 {
+    let listeners = bind(0).unwrap();
+    let port = listeners[0].local_addr().unwrap().port();
+    tokio::spawn(serve_on::<update>(
+        listeners,
+        options,
+        std::future::pending(),
+    ));
+    port
+}
+
+async fn client(host: &str, port: u16) -> SourceConnectorClient<Channel> {
+    SourceConnectorClient::connect(format!("http://{host}:{port}"))
+        .await
+        .unwrap()
+}
+
+fn configuration(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut map: HashMap<String, String> = [("token", SECRET)]
+        .iter()
+        .chain(pairs)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    map.retain(|_, v| !v.is_empty());
+    map
+}
+
+fn update_request(pairs: &[(&str, &str)]) -> proto::UpdateRequest {
+    proto::UpdateRequest {
+        configuration: configuration(pairs),
+        selection: None,
+        state_json: None,
+    }
+}
+
+/// Every message of an Update stream, and the status that ended it (`None`: it ended well).
+async fn read_all(
+    client: &mut SourceConnectorClient<Channel>,
+    request: proto::UpdateRequest,
+) -> (Vec<Operation>, Option<tonic::Status>) {
+    let mut stream = match client.update(request).await {
+        Ok(response) => response.into_inner(),
+        Err(status) => return (Vec::new(), Some(status)),
+    };
+    let mut operations = Vec::new();
+    loop {
+        match stream.message().await {
+            Ok(Some(message)) => operations.push(message.operation.unwrap()),
+            Ok(None) => return (operations, None),
+            Err(status) => return (operations, Some(status)),
+        }
+    }
+}
+
+/// The records of a stream, in order, whatever their packaging.
+fn records(operations: &[Operation]) -> Vec<&proto::Record> {
+    operations
+        .iter()
+        .flat_map(|op| match op {
+            Operation::Record(r) => vec![r],
+            Operation::Records(batch) => batch.records.iter().collect(),
+            _ => vec![],
+        })
+        .collect()
+}
+
+fn checkpoints(operations: &[Operation]) -> Vec<serde_json::Value> {
+    operations
+        .iter()
+        .filter_map(|op| match op {
+            Operation::Checkpoint(c) => Some(serde_json::from_str(&c.state_json).unwrap()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_form_lists_the_fields_and_the_setup_test() {
+    let port = start(ServeOptions::default()).await;
+    let form = client("127.0.0.1", port)
+        .await
+        .configuration_form(proto::ConfigurationFormRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(form.table_selection_supported);
+    assert!(!form.schema_selection_supported);
+    let names: Vec<&str> = form.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["token", "rows", "run", "fail"]);
+    assert_eq!(form.fields[0].label, "Token");
+    assert_eq!(form.fields[0].required, Some(true));
+    assert_eq!(
+        form.fields[0].r#type,
+        Some(proto::form_field::Type::TextField(
+            proto::TextField::Password as i32
+        ))
+    );
+    assert_eq!(form.fields[1].default_value.as_deref(), Some("250"));
+    assert_eq!(form.fields[1].required, Some(false));
+    assert_eq!(form.tests.len(), 1);
+    assert_eq!(form.tests[0].name, "check_token");
+    assert_eq!(form.tests[0].label, "Checking the token");
+}
+
+#[tokio::test]
+async fn setup_tests_pass_fail_without_the_secret_and_unknown_ones_are_refused() {
+    let port = start(ServeOptions::default()).await;
+    let mut client = client("127.0.0.1", port).await;
+    let run = |token: &str, name: &str| proto::TestRequest {
+        name: name.into(),
+        configuration: [("token".to_string(), token.to_string())].into(),
+    };
+    let ok = client.test(run(SECRET, "check_token")).await.unwrap();
+    assert_eq!(
+        ok.into_inner().response,
+        Some(proto::test_response::Response::Success(true))
+    );
+    let refused = client
+        .test(run("wrong-secret-123", "check_token"))
+        .await
+        .unwrap();
+    let Some(proto::test_response::Response::Failure(why)) = refused.into_inner().response else {
+        panic!("a failure")
+    };
+    assert_eq!(why, "the source refused the token ***");
+    let unknown = client.test(run(SECRET, "nope")).await.unwrap_err();
+    assert_eq!(unknown.code(), Code::InvalidArgument);
+    assert!(unknown.message().contains("no setup test named `nope`"));
+}
+
+#[tokio::test]
+async fn the_schema_declares_tables_columns_types_and_keys() {
+    let port = start(ServeOptions::default()).await;
+    let schema = client("127.0.0.1", port)
+        .await
+        .schema(proto::SchemaRequest {
+            configuration: configuration(&[]),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(schema.selection_not_supported, Some(false));
+    let Some(proto::schema_response::Response::WithoutSchema(list)) = schema.response else {
+        panic!("a table list")
+    };
+    let tables: Vec<&str> = list.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tables, ["items", "events"]);
+    let items = &list.tables[0];
+    let columns: Vec<(&str, i32, bool)> = items
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.r#type, c.primary_key))
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            ("id", proto::DataType::Long as i32, true),
+            ("name", proto::DataType::String as i32, false),
+            ("price", proto::DataType::Decimal as i32, false),
+            ("at", proto::DataType::UtcDatetime as i32, false),
+        ]
+    );
+    assert_eq!(
+        items.columns[2].params,
+        Some(proto::DataTypeParams {
+            params: Some(proto::data_type_params::Params::Decimal(
+                proto::DecimalParams {
+                    precision: 10,
+                    scale: 2
+                }
+            ))
+        })
+    );
+}
+
+#[tokio::test]
+async fn update_sends_batches_of_at_most_100_flushed_before_each_checkpoint_and_warning() {
+    let port = start(ServeOptions::default()).await;
+    let (operations, status) = read_all(
+        &mut client("127.0.0.1", port).await,
+        update_request(&[("rows", "250"), ("run", "batches")]),
+    )
+    .await;
+    assert!(status.is_none(), "{status:?}");
+    assert!(
+        operations
+            .iter()
+            .all(|op| !matches!(op, Operation::Record(_)))
+    );
+    for op in &operations {
+        if let Operation::Records(batch) = op {
+            assert!((1..=100).contains(&batch.records.len()));
+        }
+    }
+    // Rows sent before each checkpoint: everything emitted before it, nothing after.
+    let mut sent = 0;
+    let mut before_checkpoints = Vec::new();
+    for op in &operations {
+        match op {
+            Operation::Records(batch) => sent += batch.records.len(),
+            Operation::Checkpoint(_) => before_checkpoints.push(sent),
+            Operation::Warning(w) => {
+                assert_eq!(w.message, "all items sent");
+                assert_eq!(sent, 253, "the warning comes after every record");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(before_checkpoints, [100, 200, 253]);
+    assert_eq!(
+        checkpoints(&operations),
+        [
+            json!({"next": 100}),
+            json!({"next": 200}),
+            json!({"next": 250})
+        ]
+    );
+    let records = records(&operations);
+    assert_eq!(records.len(), 253);
+    let first = records[0];
+    assert_eq!(first.table_name, "items");
+    assert_eq!(first.schema_name, None);
+    assert_eq!(first.r#type, proto::RecordType::Upsert as i32);
+    let value = |column: &str| first.data[column].inner.clone().unwrap();
+    use proto::value_type::Inner;
+    assert_eq!(value("id"), Inner::Long(0));
+    assert_eq!(value("name"), Inner::String("item 0".into()));
+    assert_eq!(value("price"), Inner::Decimal("0.00".into()));
+    assert_eq!(
+        value("at"),
+        Inner::UtcDatetime(prost_types::Timestamp {
+            seconds: 1_700_000_000,
+            nanos: 0
+        })
+    );
+    let update = records[251];
+    assert_eq!(update.r#type, proto::RecordType::Update as i32);
+    assert_eq!(update.data.len(), 2, "the key and the changed column only");
+    let delete = records[252];
+    assert_eq!(delete.r#type, proto::RecordType::Delete as i32);
+    assert_eq!(delete.data.keys().collect::<Vec<_>>(), ["id"]);
+}
+
+#[tokio::test]
+async fn single_records_sends_one_record_per_message() {
+    let port = start(ServeOptions {
+        single_records: true,
+    })
+    .await;
+    let (operations, status) = read_all(
+        &mut client("127.0.0.1", port).await,
+        update_request(&[("rows", "120"), ("run", "single")]),
+    )
+    .await;
+    assert!(status.is_none(), "{status:?}");
+    assert!(
+        operations
+            .iter()
+            .all(|op| !matches!(op, Operation::Records(_)))
+    );
+    assert_eq!(records(&operations).len(), 123);
+}
+
+#[tokio::test]
+async fn excluded_tables_and_columns_are_not_sent() {
+    let port = start(ServeOptions::default()).await;
+    let mut request = update_request(&[("rows", "5"), ("run", "selection")]);
+    request.selection = Some(
+        connector_core::grpc::selection::selection_from_json(json!({"without_schema": {
+            "tables": [
+                {"table_name": "items", "included": true, "include_new_columns": true,
+                 "columns": {"name": false}},
+                {"table_name": "events", "included": false}
+            ],
+            "include_new_tables": false
+        }}))
+        .unwrap(),
+    );
+    let (operations, status) = read_all(&mut client("127.0.0.1", port).await, request).await;
+    assert!(status.is_none(), "{status:?}");
+    let records = records(&operations);
+    assert!(records.iter().all(|r| r.table_name == "items"));
+    assert!(records.iter().all(|r| !r.data.contains_key("name")));
+    // 5 upserts, and the update and delete of items; the update lost its only changed column.
+    assert_eq!(records.len(), 7);
+    assert!(records[0].data.contains_key("price"));
+}
+
+#[tokio::test]
+async fn bad_configuration_and_state_are_invalid_arguments_without_the_secret() {
+    let port = start(ServeOptions::default()).await;
+    let mut client = client("127.0.0.1", port).await;
+    let (_, status) = read_all(&mut client, update_request(&[("rows", "many")])).await;
+    let status = status.unwrap();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(status.message().contains("`rows`"), "{}", status.message());
+    assert!(!status.message().contains(SECRET));
+
+    let mut request = update_request(&[]);
+    request.state_json = Some("[1, 2]".into());
+    let (_, status) = read_all(&mut client, request).await;
+    let status = status.unwrap();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(status.message().contains("state"), "{}", status.message());
+
+    let (_, status) = read_all(
+        &mut client,
+        proto::UpdateRequest {
+            configuration: HashMap::new(),
+            selection: None,
+            state_json: None,
+        },
+    )
+    .await;
+    assert!(status.unwrap().message().contains("`token`"));
+}
+
+#[tokio::test]
+async fn a_failed_sync_ends_the_stream_with_internal_after_its_checkpoints() {
+    let port = start(ServeOptions::default()).await;
+    let (operations, status) = read_all(
+        &mut client("127.0.0.1", port).await,
+        update_request(&[("rows", "150"), ("fail", "true"), ("run", "fails")]),
+    )
+    .await;
+    let status = status.expect("a status");
+    assert_eq!(status.code(), Code::Internal);
+    assert!(
+        status
+            .message()
+            .contains("the source failed while using token ***")
+    );
+    assert!(!status.message().contains(SECRET));
+    assert_eq!(checkpoints(&operations), [json!({"next": 100})]);
+}
+
+#[tokio::test]
+async fn the_state_given_is_where_the_sync_resumes() {
+    let port = start(ServeOptions::default()).await;
+    let mut request = update_request(&[("rows", "250"), ("run", "resume")]);
+    request.state_json = Some(r#"{"next": 200}"#.into());
+    let (operations, status) = read_all(&mut client("127.0.0.1", port).await, request).await;
+    assert!(status.is_none(), "{status:?}");
+    assert_eq!(records(&operations).len(), 53);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_client_holds_the_source_back_and_a_cancel_stops_the_sync() {
+    let port = start(ServeOptions::default()).await;
+    let mut client = client("127.0.0.1", port).await;
+    let run = progress("slow");
+    let mut stream = client
+        .update(update_request(&[("rows", "1000000"), ("run", "slow")]))
+        .await
+        .unwrap()
+        .into_inner();
+    stream.message().await.unwrap().unwrap();
+    // The client reads nothing more: the source must stop well short of its million rows
+    // (buffers: the operation channel, a few responses, the HTTP/2 window).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let held = run.emitted.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        run.emitted.load(Ordering::SeqCst),
+        held,
+        "the source is held still"
+    );
+    assert!(
+        held < 100_000,
+        "{held} rows emitted while the client read one message"
+    );
+    assert!(!run.ended.load(Ordering::SeqCst));
+    drop(stream);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !run.ended.load(Ordering::SeqCst) {
+        assert!(
+            Instant::now() < deadline,
+            "the sync did not stop after the cancel"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn updates_run_concurrently_and_the_server_serves_many_calls() {
+    let port = start(ServeOptions::default()).await;
+    let one = async {
+        let mut c = client("127.0.0.1", port).await;
+        read_all(&mut c, update_request(&[("rows", "3000"), ("run", "a")])).await
+    };
+    let two = async {
+        let mut c = client("127.0.0.1", port).await;
+        read_all(&mut c, update_request(&[("rows", "2000"), ("run", "b")])).await
+    };
+    let ((ops_a, status_a), (ops_b, status_b)) = tokio::join!(one, two);
+    assert!(status_a.is_none() && status_b.is_none());
+    assert_eq!(records(&ops_a).len(), 3003);
+    assert_eq!(records(&ops_b).len(), 2003);
+    // And again, on the same server.
+    let mut c = client("127.0.0.1", port).await;
+    let (ops, status) = read_all(&mut c, update_request(&[("rows", "10"), ("run", "c")])).await;
+    assert!(status.is_none());
+    assert_eq!(records(&ops).len(), 13);
+}
+
+#[tokio::test]
+async fn the_server_answers_on_ipv4_and_ipv6() {
+    let port = start(ServeOptions::default()).await;
+    for host in ["127.0.0.1", "[::1]"] {
+        let form = client(host, port)
+            .await
+            .configuration_form(proto::ConfigurationFormRequest {})
+            .await;
+        assert!(form.is_ok(), "{host}: {form:?}");
+    }
+}

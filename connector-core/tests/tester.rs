@@ -1,0 +1,244 @@
+//! The `connector-tester` binary against a connector served in-process: it writes the warehouse
+//! and state that `debug` writes, honours a selection file, stops when a setup test fails
+//! (without showing the secret), and says plainly when nothing listens.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use connector_core::grpc::{ServeOptions, serve_on, server::bind};
+use connector_core::local::sync_into_warehouse;
+use connector_core::prelude::*;
+use connector_core::testing::configuration_map;
+use connector_core::warehouse::{Files, Naming, Warehouse};
+
+const SECRET: &str = "key-0123456789abcdef";
+
+#[derive(Debug, Configuration)]
+#[setup_test(check_key, label = "Checking the key")]
+pub struct Config {
+    #[field(secret)]
+    pub key: String,
+}
+
+async fn check_key(config: &Config) -> Result<()> {
+    ensure!(
+        config.key.starts_with("key-"),
+        "the key {} was refused",
+        config.key
+    );
+    Ok(())
+}
+
+#[table(name = "customers")]
+pub struct Customer {
+    #[primary_key]
+    pub id: i64,
+    pub full_name: String,
+    pub balance: Option<f64>,
+}
+
+#[state]
+#[derive(Debug, Default)]
+pub struct Cursor {
+    pub runs: i64,
+}
+
+#[sync(tables(Customer), schema = undeclared)]
+async fn update(ops: &Operations, _config: &Config, state: &mut Cursor) -> Result<()> {
+    state.runs += 1;
+    for id in 0..5 {
+        ops.upsert(Customer {
+            id,
+            full_name: format!("customer {id} run {}", state.runs),
+            balance: (id % 2 == 0).then_some(id as f64 * 1.5),
+        })
+        .await?;
+    }
+    ops.upsert_row(
+        "notes",
+        Row::new().with("note", "a note").with("n", state.runs),
+    )
+    .await?;
+    ops.delete(CustomerKey { id: 4 }).await?;
+    ops.checkpoint(state).await?;
+    Ok(())
+}
+
+async fn undeclared(_config: &Config) -> Result<Vec<TableSchema>> {
+    Ok(vec![TableSchema::new("notes")])
+}
+
+async fn start() -> u16 {
+    let listeners = bind(0).unwrap();
+    let port = listeners[0].local_addr().unwrap().port();
+    tokio::spawn(serve_on::<update>(
+        listeners,
+        ServeOptions::default(),
+        std::future::pending(),
+    ));
+    port
+}
+
+fn write_configuration(dir: &Path, key: &str) -> std::path::PathBuf {
+    let path = dir.join("configuration.json");
+    std::fs::write(&path, json!({ "key": key }).to_string()).unwrap();
+    path
+}
+
+/// Runs the tester binary off the test's runtime threads.
+async fn tester(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_connector-tester"))
+            .args(args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn dump(files: &Files) -> String {
+    let warehouse = Warehouse::open(&files.warehouse, Naming::Fivetran).unwrap();
+    let state = std::fs::read_to_string(&files.state).unwrap();
+    format!("{}\nstate: {state}", warehouse.dump().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tester_writes_the_warehouse_and_state_that_debug_writes() {
+    let port = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let configuration = write_configuration(dir.path(), SECRET);
+    let served = dir.path().join("served");
+    let local = Files::new(&dir.path().join("local"), None);
+    for run in 1..=2 {
+        let output = tester(vec![
+            "--port".into(),
+            port.to_string(),
+            "--configuration".into(),
+            configuration.display().to_string(),
+            "--files".into(),
+            served.display().to_string(),
+        ])
+        .await;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "run {run}: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            stdout.contains("setup test `check_key` (Checking the key) passed"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("SYNC SUCCEEDED"), "{stdout}");
+        assert!(
+            stdout.contains("customers"),
+            "the table of counts: {stdout}"
+        );
+        assert!(!stdout.contains(SECRET));
+
+        let (_, outcome) = sync_into_warehouse::<update>(
+            &configuration_map(json!({ "key": SECRET })),
+            &local,
+            Naming::Fivetran,
+            false,
+        )
+        .await
+        .unwrap();
+        outcome.unwrap();
+        assert_eq!(dump(&Files::new(&served, None)), dump(&local), "run {run}");
+    }
+    assert!(
+        dump(&local).contains("\"runs\":2"),
+        "the second run resumed from the first's state"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_selection_file_leaves_out_tables_and_columns() {
+    let port = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let configuration = write_configuration(dir.path(), SECRET);
+    let selection = dir.path().join("selection.json");
+    std::fs::write(
+        &selection,
+        json!({"without_schema": {
+            "tables": [{"table_name": "customers", "included": true, "include_new_columns": true,
+                        "columns": {"balance": false}}],
+            "include_new_tables": false
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let files = dir.path().join("files");
+    let output = tester(vec![
+        "--port".into(),
+        port.to_string(),
+        "--configuration".into(),
+        configuration.display().to_string(),
+        "--selection".into(),
+        selection.display().to_string(),
+        "--files".into(),
+        files.display().to_string(),
+    ])
+    .await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let dump = dump(&Files::new(&files, None));
+    assert!(dump.contains("tester.customers"), "{dump}");
+    assert!(!dump.contains("notes"), "an excluded table: {dump}");
+    // The column was never sent, so the destination never learned of it.
+    assert!(!dump.contains("balance"), "an excluded column: {dump}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_setup_test_stops_before_the_sync_and_hides_the_secret() {
+    let port = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = "bad-key-that-is-secret";
+    let configuration = write_configuration(dir.path(), bad);
+    let files = dir.path().join("files");
+    let output = tester(vec![
+        "--port".into(),
+        port.to_string(),
+        "--configuration".into(),
+        configuration.display().to_string(),
+        "--files".into(),
+        files.display().to_string(),
+    ])
+    .await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success());
+    assert!(
+        stdout
+            .contains("setup test `check_key` (Checking the key) failed: the key *** was refused"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("SETUP TESTS FAILED"), "{stdout}");
+    assert!(!stdout.contains(bad));
+    assert!(!files.join("warehouse.db").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nothing_listening_is_a_plain_error() {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let output = tester(vec![
+        "--port".into(),
+        port.to_string(),
+        "--wait".into(),
+        "1".into(),
+    ])
+    .await;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot connect to 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+}
