@@ -222,7 +222,9 @@ pub async fn sync(
             return Ok((sink, Err(error)));
         }
     };
-    let mut writer = StreamWriter::new(sink, &tables, Selection::from_wire(selection));
+    let selection = Selection::from_wire(selection);
+    let tables = selected(tables, &selection);
+    let mut writer = StreamWriter::new(sink, &tables, selection);
     let handle = tokio::runtime::Handle::current();
     let (sink, outcome) = tokio::task::spawn_blocking(move || {
         let outcome = writer.drain(|stream| handle.block_on(stream.message()), stream);
@@ -254,6 +256,21 @@ fn declared_tables(schema: proto::SchemaResponse) -> Result<Vec<TableSchema>, St
             })
             .collect(),
     }
+}
+
+/// The declared tables as the selection leaves them: excluded tables and columns are not
+/// created at the destination.
+fn selected(tables: Vec<TableSchema>, selection: &Selection) -> Vec<TableSchema> {
+    tables
+        .into_iter()
+        .filter_map(|mut table| {
+            let choice = selection.table(table.schema.as_deref(), &table.name)?;
+            if !choice.is_everything() {
+                table.columns.to_mut().retain(|c| choice.column(&c.name));
+            }
+            Some(table)
+        })
+        .collect()
 }
 
 /// Applies an `Update` stream to a warehouse sink, on a thread where blocking is fine.
