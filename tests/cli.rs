@@ -122,12 +122,20 @@ async fn serve_logs_json_lines_without_secrets() {
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(server.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
-    let message = first["message"].as_str().unwrap();
-    assert!(message.starts_with("listening on 0.0.0.0:"), "{message}");
-    let port: u16 = message.rsplit(':').next().unwrap().parse().unwrap();
+    let mut early = Vec::new();
+    let port: u16 = loop {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "no port in {early:?}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let message = json["message"].as_str().unwrap().to_string();
+        if let Some(port) = message.strip_prefix("listening on 0.0.0.0:") {
+            break port.parse().unwrap();
+        }
+        early.push(json);
+    };
 
     let mut client = SourceConnectorClient::connect(format!("http://127.0.0.1:{port}"))
         .await
@@ -163,9 +171,13 @@ async fn serve_logs_json_lines_without_secrets() {
         .unwrap();
     assert!(stopped.success());
     assert!(server.wait().unwrap().success());
-    let lines: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|line| serde_json::from_str(&line.unwrap()).expect("every line is JSON"))
+    let lines: Vec<serde_json::Value> = early
+        .into_iter()
+        .chain(
+            stdout
+                .lines()
+                .map(|line| serde_json::from_str(&line.unwrap()).expect("every line is JSON")),
+        )
         .collect();
     let messages: Vec<&str> = lines
         .iter()

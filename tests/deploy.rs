@@ -76,13 +76,17 @@ async fn fivetran_source_builds_one_executable_without_duckdb_and_serves() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let first: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-    let listening = first["message"].as_str().unwrap().to_string();
-    let port = listening
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse::<u16>().ok())
-        .unwrap_or_else(|| panic!("a port in {listening}"));
+    let port: u16 = lines
+        .by_ref()
+        .map(|line| serde_json::from_str::<serde_json::Value>(&line.unwrap()).unwrap())
+        .find_map(|json| {
+            json["message"]
+                .as_str()?
+                .strip_prefix("listening on 0.0.0.0:")?
+                .parse()
+                .ok()
+        })
+        .expect("the server says where it listens");
     let schema = SourceConnectorClient::connect(format!("http://127.0.0.1:{port}"))
         .await
         .unwrap()

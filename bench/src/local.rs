@@ -60,7 +60,7 @@ pub struct BenchConfig {
 }
 
 #[sync(tables(Order))]
-async fn update(ops: &Operations, config: &BenchConfig) -> Result<()> {
+pub(crate) async fn update(ops: &Operations, config: &BenchConfig) -> Result<()> {
     for i in 0..config.rows {
         ops.upsert(row(i)).await?;
         if config.every > 0 && (i + 1) % config.every == 0 {
@@ -120,8 +120,13 @@ fn appender(dir: &Path, rows: u64) -> duckdb::Result<()> {
 }
 
 /// This process's peak resident set size, from `/proc/self/status`.
-fn peak_rss_kb() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+pub(crate) fn peak_rss_kb() -> u64 {
+    peak_rss_kb_of("self")
+}
+
+/// The peak resident set size of process `pid` (`self` or a number) while it runs.
+pub(crate) fn peak_rss_kb_of(pid: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -182,7 +187,7 @@ fn run_child(scenario: &str, rows: u64, every: u64) -> Measured {
     }
 }
 
-fn tempdir(name: &str) -> PathBuf {
+pub(crate) fn tempdir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("connector-bench-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir

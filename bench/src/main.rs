@@ -6,6 +6,7 @@
 
 mod encode;
 mod local;
+mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -27,6 +28,14 @@ enum Command {
     /// One scenario of `local`, run in a child process (internal).
     #[command(hide = true)]
     LocalScenario(local::ScenarioArgs),
+    /// Stream rows from `serve` to the tester's client over loopback, beside the Python SDK's server.
+    Serve(serve::Args),
+    /// The server of `serve`, run in a child process (internal).
+    #[command(hide = true)]
+    ServeTarget(serve::TargetArgs),
+    /// The reader of `serve`, run in a child process (internal).
+    #[command(hide = true)]
+    ServeReader(serve::ReaderArgs),
 }
 
 fn main() {
@@ -34,5 +43,8 @@ fn main() {
         Command::Encode(args) => encode::run(&args),
         Command::Local(args) => local::run(&args),
         Command::LocalScenario(args) => local::scenario(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::ServeTarget(args) => serve::target(&args),
+        Command::ServeReader(args) => serve::reader(&args),
     }
 }

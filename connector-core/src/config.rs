@@ -325,14 +325,9 @@ impl Redactor {
         Redactor { secrets }
     }
 
-    /// Also hides the secrets of `other`.
-    pub fn absorb(&mut self, other: &Redactor) {
-        for secret in &other.secrets {
-            if !self.secrets.contains(secret) {
-                self.secrets.push(secret.clone());
-            }
-        }
-        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    /// The secret values, longest first.
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets
     }
 
     /// `text` with every secret value replaced by `***`.

@@ -229,7 +229,8 @@ fn drain<S: Sink>(
     (sink, report, result)
 }
 
-fn panic_message(error: tokio::task::JoinError) -> String {
+/// What a crashed task said, for an error message.
+pub fn panic_message(error: tokio::task::JoinError) -> String {
     if !error.is_panic() {
         return "the sync task was cancelled".to_string();
     }

@@ -17,7 +17,7 @@ use tonic::transport::Channel;
 use crate::cli::read_configuration;
 use crate::config::{ConfigurationMap, Redactor};
 use crate::driver::{SyncError, SyncReport};
-use crate::grpc::selection::{Selection, selection_from_json};
+use crate::grpc::selection::{Selection, TableChoice, selection_from_json};
 use crate::grpc::server::MAX_MESSAGE_BYTES;
 use crate::grpc::wire;
 use crate::local::{ProgressLine, init_logging, open_sink, report_outcome};
@@ -74,7 +74,12 @@ pub async fn run(options: TesterOptions) -> anyhow::Result<ExitCode> {
     // The form's password fields are the secrets: never shown in a log line.
     let redactor = Redactor::for_fields(&configuration, secret_fields(&form));
     init_logging(redactor.clone());
-    if !setup(&mut client, &form, &configuration, &redactor).await? {
+    // Errors quote the server, which may quote the configuration: hide the secrets there too.
+    let hide = |error: anyhow::Error| anyhow::anyhow!(redactor.redact(&format!("{error:#}")));
+    if !setup(&mut client, &form, &configuration, &redactor)
+        .await
+        .map_err(hide)?
+    {
         println!("SETUP TESTS FAILED: no sync was run");
         return Ok(ExitCode::FAILURE);
     }
@@ -87,7 +92,8 @@ pub async fn run(options: TesterOptions) -> anyhow::Result<ExitCode> {
         options.naming,
         true,
     )
-    .await?;
+    .await
+    .map_err(hide)?;
     Ok(report_outcome(&sink, outcome, &files, started, &redactor))
 }
 
@@ -264,7 +270,9 @@ fn selected(tables: Vec<TableSchema>, selection: &Selection) -> Vec<TableSchema>
     tables
         .into_iter()
         .filter_map(|mut table| {
-            let choice = selection.table(table.schema.as_deref(), &table.name)?;
+            let choice = selection
+                .table(table.schema.as_deref(), &table.name)?
+                .with_keys(table.primary_key().map(|k| k.name.as_ref()));
             if !choice.is_everything() {
                 table.columns.to_mut().retain(|c| choice.column(&c.name));
             }
@@ -273,11 +281,19 @@ fn selected(tables: Vec<TableSchema>, selection: &Selection) -> Vec<TableSchema>
         .collect()
 }
 
+/// What the selection keeps of a table, its key columns always.
+fn choose(selection: &Selection, table: &TableRef) -> Option<TableChoice> {
+    selection
+        .table(table.schema.as_deref(), &table.name)
+        .map(|c| c.with_keys(table.primary_key().map(|k| k.name.as_ref())))
+}
+
 /// Applies an `Update` stream to a warehouse sink, on a thread where blocking is fine.
 struct StreamWriter {
     sink: WarehouseSink,
-    /// Each table's one handle, by (schema, name), so the sink's per-table cache holds.
-    tables: HashMap<(Option<String>, String), TableRef>,
+    /// Each table's one handle, by (schema, name), so the sink's per-table cache holds, with
+    /// what the selection keeps of it (`None`: excluded).
+    tables: HashMap<(Option<String>, String), (TableRef, Option<TableChoice>)>,
     declared: Vec<TableRef>,
     selection: Selection,
     report: SyncReport,
@@ -294,10 +310,8 @@ impl StreamWriter {
             tables: declared
                 .iter()
                 .map(|t| {
-                    (
-                        (t.schema.as_deref().map(str::to_string), t.name.to_string()),
-                        t.clone(),
-                    )
+                    let key = (t.schema.as_deref().map(str::to_string), t.name.to_string());
+                    (key, (t.clone(), choose(&selection, t)))
                 })
                 .collect(),
             declared,
@@ -382,41 +396,43 @@ impl StreamWriter {
                 let tables = declared_tables(schema)
                     .map_err(|why| SyncError::Connector(anyhow::anyhow!("schema change: {why}")))?;
                 for table in tables {
-                    self.tables
-                        .entry((
-                            table.schema.as_deref().map(str::to_string),
-                            table.name.to_string(),
-                        ))
-                        .or_insert_with(|| TableRef::from(table));
+                    let key = (
+                        table.schema.as_deref().map(str::to_string),
+                        table.name.to_string(),
+                    );
+                    let table = TableRef::from(table);
+                    let choice = choose(&self.selection, &table);
+                    self.tables.entry(key).or_insert((table, choice));
                 }
                 Ok(())
             }
-            None => Ok(()),
+            None => Err(SyncError::Connector(anyhow::anyhow!(
+                "the connector sent an operation this tester does not know (an UpdateResponse \
+                 field other than record, schema_change, checkpoint, warning, task or records); \
+                 stopping rather than losing it"
+            ))),
         }
     }
 
     fn write(&mut self, record: proto::Record) -> Result<(), SyncError> {
         let invalid = |why: String| SyncError::Connector(anyhow::anyhow!(why));
         let kind = wire::record_kind_from_wire(record.r#type).map_err(invalid)?;
-        let Some(choice) = self
-            .selection
-            .table(record.schema_name.as_deref(), &record.table_name)
-        else {
+        let key = (record.schema_name, record.table_name);
+        let selection = &self.selection;
+        let (table, choice) = self.tables.entry(key).or_insert_with_key(|(schema, name)| {
+            let mut table = TableSchema::new(name.clone());
+            if let Some(schema) = schema {
+                table = table.in_schema(schema.clone());
+            }
+            let table = TableRef::from(table);
+            let choice = choose(selection, &table);
+            (table, choice)
+        });
+        let Some(choice) = choice else {
             self.dropped_records += 1;
             return Ok(());
         };
-        let key = (record.schema_name, record.table_name);
-        let table = self
-            .tables
-            .entry(key)
-            .or_insert_with_key(|(schema, name)| {
-                let mut table = TableSchema::new(name.clone());
-                if let Some(schema) = schema {
-                    table = table.in_schema(schema.clone());
-                }
-                TableRef::from(table)
-            })
-            .clone();
+        let table = table.clone();
         let cells = if kind == RecordKind::Truncate {
             Cells::None
         } else {

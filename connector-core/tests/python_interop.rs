@@ -223,22 +223,26 @@ async fn the_tester_makes_the_same_warehouse_from_the_python_server_as_debug_fro
     let server = PythonServer::start("three_operations.py");
     let dir = tempfile::tempdir().unwrap();
     let from_python = Files::new(&dir.path().join("python"), None);
-    let mut client = tester::connect(&format!("127.0.0.1:{}", server.1), Duration::from_secs(30))
-        .await
-        .unwrap();
-    let map = configuration_map(json!({}));
-    let (sink, outcome) = tester::sync(
-        &mut client,
-        &map,
-        None,
-        &from_python,
-        Naming::Fivetran,
-        false,
-    )
+    // The connector-tester binary, as a user runs it: form, setup tests, schema, update.
+    let python_files = dir.path().join("python");
+    let port = server.1.to_string();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_connector-tester"))
+            .args(["--port", &port, "--wait", "30", "--files"])
+            .arg(&python_files)
+            .output()
+            .unwrap()
+    })
     .await
     .unwrap();
-    drop(sink);
-    outcome.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("SYNC SUCCEEDED"), "{stdout}");
+    let map = configuration_map(json!({}));
 
     let from_rust = Files::new(&dir.path().join("rust"), None);
     let (sink, outcome) = connector_core::local::sync_into_warehouse::<three_operations::update>(

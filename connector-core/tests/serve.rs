@@ -31,6 +31,11 @@ pub struct Config {
     pub run: String,
     #[field(default = "false")]
     pub fail: bool,
+    /// Bytes of padding in each item's name (large records).
+    #[field(default = "0")]
+    pub pad: usize,
+    #[field(default = "false")]
+    pub panic_in_schema: bool,
 }
 
 async fn check_token(config: &Config) -> Result<()> {
@@ -92,7 +97,17 @@ impl Drop for Ended {
     }
 }
 
-#[sync(tables(Item, Event))]
+/// The schema function: no run-time tables, or a crash on demand.
+async fn discover(config: &Config) -> Result<Vec<TableSchema>> {
+    assert!(
+        !config.panic_in_schema,
+        "the schema function crashed holding token {}",
+        config.token
+    );
+    Ok(Vec::new())
+}
+
+#[sync(tables(Item, Event), schema = discover)]
 async fn update(ops: &Operations, config: &Config, state: &mut Cursor) -> Result<()> {
     let progress = progress(&config.run);
     let _ended = Ended(progress.clone());
@@ -100,7 +115,7 @@ async fn update(ops: &Operations, config: &Config, state: &mut Cursor) -> Result
         let id = i as i64;
         ops.upsert(Item {
             id,
-            name: format!("item {i}"),
+            name: format!("item {i}{}", "x".repeat(config.pad)),
             price: Decimal::new(id * 101, 2),
             at: DateTime::from_timestamp(1_700_000_000 + id, 0).unwrap(),
         })
@@ -216,7 +231,10 @@ async fn the_form_lists_the_fields_and_the_setup_test() {
     assert!(form.table_selection_supported);
     assert!(!form.schema_selection_supported);
     let names: Vec<&str> = form.fields.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(names, ["token", "rows", "run", "fail"]);
+    assert_eq!(
+        names,
+        ["token", "rows", "run", "fail", "pad", "panic_in_schema"]
+    );
     assert_eq!(form.fields[0].label, "Token");
     assert_eq!(form.fields[0].required, Some(true));
     assert_eq!(
@@ -514,23 +532,97 @@ async fn a_slow_client_holds_the_source_back_and_a_cancel_stops_the_sync() {
 #[tokio::test(flavor = "multi_thread")]
 async fn updates_run_concurrently_and_the_server_serves_many_calls() {
     let port = start(ServeOptions::default()).await;
-    let one = async {
-        let mut c = client("127.0.0.1", port).await;
-        read_all(&mut c, update_request(&[("rows", "3000"), ("run", "a")])).await
-    };
-    let two = async {
-        let mut c = client("127.0.0.1", port).await;
-        read_all(&mut c, update_request(&[("rows", "2000"), ("run", "b")])).await
-    };
-    let ((ops_a, status_a), (ops_b, status_b)) = tokio::join!(one, two);
-    assert!(status_a.is_none() && status_b.is_none());
-    assert_eq!(records(&ops_a).len(), 3003);
+    // A is opened and left unread (held by backpressure) while B runs to its end.
+    let mut a_client = client("127.0.0.1", port).await;
+    let mut a = a_client
+        .update(update_request(&[("rows", "100000"), ("run", "a")]))
+        .await
+        .unwrap()
+        .into_inner();
+    let first = a.message().await.unwrap().unwrap();
+    let mut b_client = client("127.0.0.1", port).await;
+    let (ops_b, status_b) = read_all(
+        &mut b_client,
+        update_request(&[("rows", "2000"), ("run", "b")]),
+    )
+    .await;
+    assert!(status_b.is_none(), "{status_b:?}");
     assert_eq!(records(&ops_b).len(), 2003);
-    // And again, on the same server.
-    let mut c = client("127.0.0.1", port).await;
-    let (ops, status) = read_all(&mut c, update_request(&[("rows", "10"), ("run", "c")])).await;
+    assert!(
+        progress("a").emitted.load(Ordering::SeqCst) < 100_000,
+        "A was still running while B finished"
+    );
+    // A then reads to its end.
+    let mut a_records = records(&[first.operation.unwrap()]).len();
+    while let Some(message) = a.message().await.unwrap() {
+        a_records += records(&[message.operation.unwrap()]).len();
+    }
+    assert_eq!(a_records, 100_003);
+    // And another call, on the same server.
+    let (ops, status) = read_all(
+        &mut b_client,
+        update_request(&[("rows", "10"), ("run", "c")]),
+    )
+    .await;
     assert!(status.is_none());
     assert_eq!(records(&ops).len(), 13);
+}
+
+#[tokio::test]
+async fn large_records_are_flushed_before_a_batch_passes_100_kb() {
+    let port = start(ServeOptions::default()).await;
+    let (operations, status) = read_all(
+        &mut client("127.0.0.1", port).await,
+        update_request(&[("rows", "200"), ("pad", "5000"), ("run", "large")]),
+    )
+    .await;
+    assert!(status.is_none(), "{status:?}");
+    use prost::Message as _;
+    let batches: Vec<&proto::Records> = operations
+        .iter()
+        .filter_map(|op| match op {
+            Operation::Records(batch) => Some(batch),
+            _ => None,
+        })
+        .collect();
+    for batch in &batches {
+        let largest = batch.records.iter().map(|r| r.encoded_len()).max().unwrap();
+        assert!(
+            batch.encoded_len() < 100_000 + largest + 16,
+            "{}",
+            batch.encoded_len()
+        );
+    }
+    let sizes: Vec<usize> = batches.iter().map(|b| b.records.len()).collect();
+    assert!(sizes.iter().all(|n| *n < 25), "{sizes:?}");
+    assert_eq!(records(&operations).len(), 203);
+}
+
+#[tokio::test]
+async fn a_crash_outside_the_sync_function_ends_the_stream_with_internal() {
+    let port = start(ServeOptions::default()).await;
+    let (_, status) = read_all(
+        &mut client("127.0.0.1", port).await,
+        update_request(&[("panic_in_schema", "true"), ("run", "crash")]),
+    )
+    .await;
+    let status = status.expect("a status, not a clean end");
+    assert_eq!(status.code(), Code::Internal);
+    assert!(
+        status.message().contains("crashed holding token ***"),
+        "{}",
+        status.message()
+    );
+    assert!(!status.message().contains(SECRET));
+    let schema = client("127.0.0.1", port)
+        .await
+        .schema(proto::SchemaRequest {
+            configuration: configuration(&[("panic_in_schema", "true")]),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(schema.code(), Code::Internal);
+    assert!(!schema.message().contains(SECRET));
 }
 
 #[tokio::test]

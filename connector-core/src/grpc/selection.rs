@@ -39,6 +39,15 @@ impl TableChoice {
         }
     }
 
+    /// The same choice with the key columns always sent: a record without its key cannot be
+    /// applied, so the selection cannot leave a key out.
+    pub fn with_keys<'a>(mut self, keys: impl IntoIterator<Item = &'a str>) -> TableChoice {
+        for key in keys {
+            self.columns.insert(key.to_string(), true);
+        }
+        self
+    }
+
     /// Whether a column (by source name) is sent.
     pub fn column(&self, name: &str) -> bool {
         self.columns
@@ -225,6 +234,8 @@ mod tests {
         assert!(kept.column("name"));
         assert!(!kept.column("secret"));
         assert!(!kept.column("new_column"), "include_new_columns is false");
+        let keyed = kept.clone().with_keys(["secret"]);
+        assert!(keyed.column("secret"), "a key column is always sent");
         assert_eq!(s.table(None, "dropped"), None);
         assert!(s.table(None, "brand_new").unwrap().is_everything());
 

@@ -74,6 +74,7 @@ impl<C: Connector> Service<C> {
 /// SIGTERM.
 pub async fn serve<C: Connector>(port: u16, options: ServeOptions) -> anyhow::Result<()> {
     log::init();
+    log::log_panics();
     let listeners = bind(port)?;
     for listener in &listeners {
         tracing::info!("listening on {}", listener.local_addr()?);
@@ -155,15 +156,30 @@ async fn shutdown_signal() {
     }
 }
 
-/// The configuration map of a request, and the redactor of its secrets (registered with the
-/// logger, so no log line of this process shows them).
+/// The configuration map of a request, the redactor of its secrets, and the guard that hides
+/// them in every log line while the request is served.
 fn configuration<C: Connector>(
     map: std::collections::HashMap<String, String>,
-) -> (ConfigurationMap, Redactor) {
+) -> (ConfigurationMap, Redactor, log::HiddenSecrets) {
     let map: ConfigurationMap = map.into_iter().collect();
     let redactor = Redactor::for_configuration::<C::Config>(&map);
-    log::hide_secrets(&redactor);
-    (map, redactor)
+    let hidden = log::hide_secrets(&redactor);
+    (map, redactor, hidden)
+}
+
+/// Runs a handler's work (the connector's own code) on a task of its own, so that a panic in it
+/// becomes an INTERNAL status with secrets hidden, not a dropped call.
+async fn guarded<T: Send + 'static>(
+    redactor: &Redactor,
+    work: impl Future<Output = Result<T, Status>> + Send + 'static,
+) -> Result<T, Status> {
+    match tokio::spawn(work).await {
+        Ok(result) => result,
+        Err(crashed) => Err(Status::internal(redactor.redact(&format!(
+            "the connector crashed: {}",
+            driver::panic_message(crashed)
+        )))),
+    }
 }
 
 /// Whether the connector's declared tables name schemas.
@@ -190,28 +206,34 @@ impl<C: Connector> SourceConnector for Service<C> {
     ) -> Result<Response<proto::TestResponse>, Status> {
         use proto::test_response::Response as Outcome;
         let request = request.into_inner();
-        let (map, redactor) = configuration::<C>(request.configuration);
-        let test = C::Config::setup_tests()
-            .into_iter()
-            .find(|t| t.name == request.name)
-            .ok_or_else(|| {
-                Status::invalid_argument(format!("there is no setup test named `{}`", request.name))
-            })?;
-        let outcome = match C::Config::from_map(&map) {
-            Err(error) => Outcome::Failure(error.to_string()),
-            Ok(config) => match (test.run)(&config).await {
-                Ok(()) => Outcome::Success(true),
-                Err(error) => Outcome::Failure(redactor.redact(&format!("{error:#}"))),
-            },
-        };
-        tracing::info!(
-            "setup test `{}`: {}",
-            test.name,
-            match &outcome {
-                Outcome::Success(_) => "passed".to_string(),
-                Outcome::Failure(why) => format!("failed: {why}"),
-            }
-        );
+        let (map, redactor, _hidden) = configuration::<C>(request.configuration);
+        let name = request.name;
+        let test_redactor = redactor.clone();
+        let outcome = guarded(&redactor, async move {
+            let test = C::Config::setup_tests()
+                .into_iter()
+                .find(|t| t.name == name)
+                .ok_or_else(|| {
+                    Status::invalid_argument(format!("there is no setup test named `{name}`"))
+                })?;
+            let outcome = match C::Config::from_map(&map) {
+                Err(error) => Outcome::Failure(error.to_string()),
+                Ok(config) => match (test.run)(&config).await {
+                    Ok(()) => Outcome::Success(true),
+                    Err(error) => Outcome::Failure(test_redactor.redact(&format!("{error:#}"))),
+                },
+            };
+            tracing::info!(
+                "setup test `{}`: {}",
+                test.name,
+                match &outcome {
+                    Outcome::Success(_) => "passed".to_string(),
+                    Outcome::Failure(why) => format!("failed: {why}"),
+                }
+            );
+            Ok(outcome)
+        })
+        .await?;
         Ok(Response::new(proto::TestResponse {
             response: Some(outcome),
         }))
@@ -221,12 +243,18 @@ impl<C: Connector> SourceConnector for Service<C> {
         &self,
         request: Request<proto::SchemaRequest>,
     ) -> Result<Response<proto::SchemaResponse>, Status> {
-        let (map, redactor) = configuration::<C>(request.into_inner().configuration);
+        let (map, redactor, _hidden) = configuration::<C>(request.into_inner().configuration);
         let config =
             C::Config::from_map(&map).map_err(|e| Status::invalid_argument(e.to_string()))?;
-        let tables = driver::declared_tables::<C>(&config).await.map_err(|e| {
-            Status::internal(redactor.redact(&format!("the schema function failed: {e:#}")))
-        })?;
+        let schema_redactor = redactor.clone();
+        let tables = guarded(&redactor, async move {
+            driver::declared_tables::<C>(&config).await.map_err(|e| {
+                Status::internal(
+                    schema_redactor.redact(&format!("the schema function failed: {e:#}")),
+                )
+            })
+        })
+        .await?;
         let response = wire::schema_response(&tables).map_err(Status::failed_precondition)?;
         Ok(Response::new(response))
     }
@@ -238,7 +266,7 @@ impl<C: Connector> SourceConnector for Service<C> {
         request: Request<proto::UpdateRequest>,
     ) -> Result<Response<Self::UpdateStream>, Status> {
         let request = request.into_inner();
-        let (map, redactor) = configuration::<C>(request.configuration);
+        let (map, redactor, hidden) = configuration::<C>(request.configuration);
         C::Config::from_map(&map).map_err(|e| Status::invalid_argument(e.to_string()))?;
         let state = request.state_json;
         driver::parse_state::<C::State>(state.as_deref())
@@ -248,34 +276,56 @@ impl<C: Connector> SourceConnector for Service<C> {
             out.clone(),
             Selection::from_wire(request.selection),
             self.options.single_records,
+            redactor.clone(),
         );
         tokio::spawn(async move {
+            // The secrets stay hidden in the logs until the sync is over.
+            let _hidden = hidden;
             tracing::info!("sync started");
             let client = out.clone();
-            let (sink, outcome) =
-                driver::run_until::<C, _>(&map, state.as_deref(), sink, client.closed()).await;
-            match outcome {
-                Ok(report) => tracing::info!(
-                    "sync succeeded: {}; {} checkpoints, {} warnings, {} records of excluded tables left out",
-                    report.total(),
-                    report.checkpoints,
-                    report.warnings,
-                    sink.skipped,
-                ),
-                Err(error) => {
+            // A task of its own, so that a panic outside the sync function (in the schema
+            // function, say) still ends the stream with a status instead of a clean end.
+            let run = tokio::spawn(async move {
+                driver::run_until::<C, _>(&map, state.as_deref(), sink, client.closed()).await
+            });
+            let status = match run.await {
+                Ok((sink, Ok(report))) => {
+                    tracing::info!(
+                        "sync succeeded: {}; {} checkpoints, {} warnings, {} records of excluded tables left out",
+                        report.total(),
+                        report.checkpoints,
+                        report.warnings,
+                        sink.skipped,
+                    );
+                    return;
+                }
+                Ok((_, Err(SyncError::Sink(_)))) => {
+                    tracing::info!(
+                        "the client closed the stream; the sync stopped at its last checkpoint"
+                    );
+                    return;
+                }
+                Ok((_, Err(error))) => {
                     let message = redactor.redact(&error.to_string());
                     tracing::error!("sync failed: {message}");
-                    let status = match error {
+                    match error {
                         SyncError::Configuration(_) | SyncError::State(_) => {
                             Status::invalid_argument(message)
                         }
-                        SyncError::Connector(_) => Status::internal(message),
-                        SyncError::Sink(_) => Status::cancelled(message),
-                    };
-                    // The client may be gone; then nobody is left to tell.
-                    let _ = out.send(Err(status)).await;
+                        _ => Status::internal(message),
+                    }
                 }
-            }
+                Err(crashed) => {
+                    let message = redactor.redact(&format!(
+                        "the sync crashed: {}",
+                        driver::panic_message(crashed)
+                    ));
+                    tracing::error!("{message}");
+                    Status::internal(message)
+                }
+            };
+            // The client may be gone; then nobody is left to tell.
+            let _ = out.send(Err(status)).await;
         });
         Ok(Response::new(ReceiverStream::new(stream)))
     }

@@ -15,6 +15,7 @@ use tonic::Status;
 
 use super::selection::{Selection, TableChoice};
 use super::wire;
+use crate::config::Redactor;
 use crate::proto;
 use crate::proto::update_response::Operation;
 use crate::record::Record;
@@ -37,6 +38,8 @@ pub struct GrpcSink {
     /// What is sent of each table, by the address of its schema; `None`: excluded.
     choices: HashMap<usize, Option<TableChoice>>,
     single_records: bool,
+    /// Hides the configuration's secrets in warnings, which the user sees.
+    redactor: Redactor,
     batch: Vec<proto::Record>,
     batch_bytes: usize,
     /// Records left out because the selection excludes their table.
@@ -44,23 +47,35 @@ pub struct GrpcSink {
 }
 
 impl GrpcSink {
-    pub fn new(out: Outbox, selection: Selection, single_records: bool) -> GrpcSink {
+    pub fn new(
+        out: Outbox,
+        selection: Selection,
+        single_records: bool,
+        redactor: Redactor,
+    ) -> GrpcSink {
         GrpcSink {
             out,
             selection,
             choices: HashMap::new(),
             single_records,
+            redactor,
             batch: Vec::with_capacity(BATCH_RECORDS),
             batch_bytes: 0,
             skipped: 0,
         }
     }
 
-    fn choice(&mut self, table: &TableRef) -> &Option<TableChoice> {
-        let selection = &self.selection;
-        self.choices
-            .entry(table.address())
-            .or_insert_with(|| selection.table(table.schema.as_deref(), &table.name))
+    /// What is sent of `table` (its key columns always), decided once per table.
+    fn choose(&mut self, table: &TableRef) -> usize {
+        let address = table.address();
+        if !self.choices.contains_key(&address) {
+            let choice = self
+                .selection
+                .table(table.schema.as_deref(), &table.name)
+                .map(|c| c.with_keys(table.primary_key().map(|k| k.name.as_ref())));
+            self.choices.insert(address, choice);
+        }
+        address
     }
 
     fn send(&mut self, operation: Operation) -> anyhow::Result<()> {
@@ -88,16 +103,14 @@ impl Sink for GrpcSink {
     }
 
     fn write(&mut self, record: Record) -> anyhow::Result<()> {
-        let wire = match self.choice(&record.table) {
+        let address = self.choose(&record.table);
+        let wire = match &self.choices[&address] {
             None => {
                 self.skipped += 1;
                 return Ok(());
             }
             Some(choice) if choice.is_everything() => wire::record(record, |_| true),
-            Some(choice) => {
-                let choice = choice.clone();
-                wire::record(record, |column| choice.column(column))
-            }
+            Some(choice) => wire::record(record, |column| choice.column(column)),
         };
         if self.single_records {
             return self.send(Operation::Record(wire));
@@ -113,7 +126,7 @@ impl Sink for GrpcSink {
     fn warning(&mut self, message: &str) -> anyhow::Result<()> {
         self.flush()?;
         self.send(Operation::Warning(proto::Warning {
-            message: message.to_string(),
+            message: self.redactor.redact(message),
         }))
     }
 

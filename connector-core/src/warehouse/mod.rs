@@ -8,6 +8,7 @@
 //! the warehouse itself, and commits; then `state.json` is rewritten. A failure rolls back to the
 //! last checkpoint.
 
+mod batch;
 mod files;
 mod merge;
 mod sql;
@@ -18,18 +19,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context as _, anyhow, bail};
-use duckdb::types::{TimeUnit, ToSqlOutput, ValueRef};
-use duckdb::{Connection, ToSql};
+use duckdb::Connection;
 
 use crate::naming;
-use crate::record::{Record, RecordKind};
+use crate::record::Record;
 use crate::schema::{DataType, TableRef, TableSchema};
 use crate::sink::{Sink, memory};
 use crate::value::Value;
 
 pub use files::Files;
 use sql::{duckdb_type, qualified, quote};
-use table::{StagedRow, WarehouseTable};
+use table::WarehouseTable;
 
 /// The DuckDB schema of the local run's tables.
 pub const SCHEMA: &str = "tester";
@@ -37,6 +37,9 @@ pub const SCHEMA: &str = "tester";
 const BOOKKEEPING: &str = "__connector";
 /// Rows buffered per table before they are appended to its staging table.
 const BUFFER_ROWS: usize = 4096;
+/// DuckDB's memory budget: past it, staged windows and merges spill to `<warehouse>.tmp/`, so
+/// the local run's memory stays flat however many rows a checkpoint covers.
+const MEMORY_LIMIT: &str = "100MB";
 
 /// How source names become warehouse names: Fivetran's rules (the default) or as written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -116,7 +119,8 @@ impl Warehouse {
             }
         })?;
         connection.execute_batch(&format!(
-            "CREATE SCHEMA IF NOT EXISTS {SCHEMA}; \
+            "SET memory_limit = '{MEMORY_LIMIT}'; \
+             CREATE SCHEMA IF NOT EXISTS {SCHEMA}; \
              CREATE SCHEMA IF NOT EXISTS {BOOKKEEPING}; \
              CREATE TABLE IF NOT EXISTS {BOOKKEEPING}.checkpoint \
              (previous VARCHAR, current VARCHAR, state_file_written BOOLEAN);"
@@ -303,7 +307,7 @@ impl Warehouse {
         if table.stage_columns.is_empty() {
             let columns: Vec<String> = typed
                 .iter()
-                .map(|(i, t)| format!("{} {}", quote(&table.columns[*i].name), duckdb_type(*t)))
+                .map(|(i, t)| format!("{} {}", quote(&table.columns[*i].name), stage_type(*t)))
                 .collect();
             self.connection.execute_batch(&format!(
                 "CREATE OR REPLACE TEMP TABLE {} (_seq BIGINT, _op UTINYINT, _synced TIMESTAMPTZ, _present VARCHAR{})",
@@ -319,7 +323,7 @@ impl Warehouse {
                         self.connection.execute_batch(&format!(
                             "ALTER TABLE temp.main.{} ADD COLUMN {column} {}",
                             quote(&stage),
-                            duckdb_type(data_type)
+                            stage_type(data_type)
                         ))?;
                         table.stage_columns.push((i, data_type));
                     }
@@ -327,7 +331,7 @@ impl Warehouse {
                         self.connection.execute_batch(&format!(
                             "ALTER TABLE temp.main.{} ALTER COLUMN {column} TYPE {}",
                             quote(&stage),
-                            duckdb_type(data_type)
+                            stage_type(data_type)
                         ))?;
                         *staged_type = data_type;
                     }
@@ -335,40 +339,23 @@ impl Warehouse {
                 }
             }
         }
-        let mut appender = self
-            .connection
-            .appender_to_catalog_and_db(&stage, "temp", "main")?;
-        let mut cells: Vec<Cell> = Vec::with_capacity(4 + table.stage_columns.len());
-        for row in table.buffer.drain(..) {
-            let StagedRow {
-                seq,
-                kind,
-                synced_micros,
-                present,
-                mut values,
-            } = row;
+        for row in &mut table.buffer {
             for &(i, data_type) in &table.stage_columns {
-                if let Some(value) = values.get_mut(i)
+                if let Some(value) = row.values.get_mut(i)
                     && !table.columns[i].declared
                     && value.data_type().is_some_and(|t| t != data_type)
                 {
                     *value = std::mem::replace(value, Value::Null).widen_to(data_type);
                 }
             }
-            cells.clear();
-            cells.push(Cell::Owned(Value::Long(seq)));
-            cells.push(Cell::Op(kind));
-            cells.push(Cell::Stamp(synced_micros));
-            cells.push(Cell::Owned(present.map_or(Value::Null, Value::String)));
-            for &(i, data_type) in &table.stage_columns {
-                let value = values
-                    .get_mut(i)
-                    .map_or(Value::Null, |v| std::mem::replace(v, Value::Null));
-                cells.push(Cell::Typed(value, data_type));
-            }
-            appender.append_row(duckdb::appender_params_from_iter(cells.iter()))?;
-            table.staged += 1;
         }
+        let batch = batch::record_batch(&mut table.buffer, &table.stage_columns)?;
+        table.staged += table.buffer.len();
+        table.buffer.clear();
+        let mut appender = self
+            .connection
+            .appender_to_catalog_and_db(&stage, "temp", "main")?;
+        appender.append_record_batch(batch)?;
         appender.flush()?;
         Ok(())
     }
@@ -499,59 +486,13 @@ impl Warehouse {
     }
 }
 
-/// One value for the appender, converted to the staging column's DuckDB representation.
-enum Cell {
-    Owned(Value),
-    Typed(Value, DataType),
-    Op(RecordKind),
-    Stamp(i64),
-}
-
-impl ToSql for Cell {
-    fn to_sql(&self) -> duckdb::Result<ToSqlOutput<'_>> {
-        let value = match self {
-            Cell::Op(kind) => ValueRef::UTinyInt(*kind as u8),
-            Cell::Stamp(micros) => ValueRef::Timestamp(TimeUnit::Microsecond, *micros),
-            Cell::Owned(value) => value_ref(value, None)?,
-            Cell::Typed(value, data_type) => value_ref(value, Some(*data_type))?,
-        };
-        Ok(ToSqlOutput::Borrowed(value))
+/// A staging column's DuckDB type: the target's, but JSON staged as VARCHAR (the Arrow batch
+/// carries text; the merge casts it).
+fn stage_type(data_type: DataType) -> String {
+    match data_type {
+        DataType::Json => "VARCHAR".into(),
+        other => duckdb_type(other),
     }
-}
-
-fn value_ref(value: &Value, data_type: Option<DataType>) -> duckdb::Result<ValueRef<'_>> {
-    Ok(match value {
-        Value::Null => ValueRef::Null,
-        Value::Bool(b) => ValueRef::Boolean(*b),
-        Value::Short(i) => ValueRef::SmallInt(*i),
-        Value::Int(i) => ValueRef::Int(*i),
-        Value::Long(i) => ValueRef::BigInt(*i),
-        Value::Decimal(d) => {
-            let (width, scale) = match data_type {
-                Some(DataType::Decimal { precision, scale }) => (precision, scale),
-                _ => (38, d.scale() as u8),
-            };
-            let mut d = *d;
-            d.rescale(u32::from(scale));
-            let decimal = duckdb::types::Decimal::new(width, scale, d.mantissa())
-                .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
-            ValueRef::Decimal(decimal)
-        }
-        Value::Float(f) => ValueRef::Float(*f),
-        Value::Double(f) => ValueRef::Double(*f),
-        Value::NaiveDate(d) => {
-            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
-            let days = i32::try_from((*d - epoch).num_days())
-                .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
-            ValueRef::Date32(days)
-        }
-        Value::NaiveDatetime(d) => {
-            ValueRef::Timestamp(TimeUnit::Microsecond, d.and_utc().timestamp_micros())
-        }
-        Value::UtcDatetime(d) => ValueRef::Timestamp(TimeUnit::Microsecond, d.timestamp_micros()),
-        Value::Binary(bytes) => ValueRef::Blob(bytes),
-        Value::String(s) | Value::Json(s) | Value::Xml(s) => ValueRef::Text(s.as_bytes()),
-    })
 }
 
 /// The [`Sink`] of `debug`: stages records into the warehouse and commits at each checkpoint.

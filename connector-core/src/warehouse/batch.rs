@@ -1,0 +1,121 @@
+//! The staged rows of one flush as an Arrow record batch, built column by column, for DuckDB's
+//! Arrow appender: one call per batch instead of one per cell. The batch's columns are those of
+//! the staging table: `_seq`, `_op`, `_synced`, `_present`, then the typed columns in order.
+
+use std::sync::Arc;
+
+use anyhow::bail;
+use duckdb::arrow::array::{
+    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float32Builder,
+    Float64Builder, Int16Builder, Int32Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder, UInt8Builder,
+};
+use duckdb::arrow::datatypes::{Field, Schema};
+use duckdb::arrow::record_batch::RecordBatch;
+
+use super::table::StagedRow;
+use crate::schema::DataType;
+use crate::value::Value;
+
+/// The rows as a batch; `columns` are the staging table's typed columns as (position in the
+/// row's values, type). Each value already has its column's type (or is NULL); a DECIMAL is
+/// rescaled to the column's scale.
+pub(crate) fn record_batch(
+    rows: &mut [StagedRow],
+    columns: &[(usize, DataType)],
+) -> anyhow::Result<RecordBatch> {
+    let count = rows.len();
+    let mut seq = Int64Builder::with_capacity(count);
+    let mut op = UInt8Builder::with_capacity(count);
+    let mut synced = TimestampMicrosecondBuilder::with_capacity(count).with_timezone("UTC");
+    let mut present = StringBuilder::new();
+    for row in rows.iter() {
+        seq.append_value(row.seq);
+        op.append_value(row.kind as u8);
+        synced.append_value(row.synced_micros);
+        present.append_option(row.present.as_deref());
+    }
+    let mut arrays: Vec<ArrayRef> = vec![
+        Arc::new(seq.finish()),
+        Arc::new(op.finish()),
+        Arc::new(synced.finish()),
+        Arc::new(present.finish()),
+    ];
+    for &(index, data_type) in columns {
+        let cells = rows.iter_mut().map(|row| {
+            row.values
+                .get_mut(index)
+                .map_or(Value::Null, |v| std::mem::replace(v, Value::Null))
+        });
+        arrays.push(column(cells, data_type, count)?);
+    }
+    let fields: Vec<Field> = arrays
+        .iter()
+        .enumerate()
+        .map(|(i, array)| Field::new(format!("c{i}"), array.data_type().clone(), true))
+        .collect();
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
+}
+
+/// One column's array from its cells.
+fn column(
+    cells: impl Iterator<Item = Value>,
+    data_type: DataType,
+    count: usize,
+) -> anyhow::Result<ArrayRef> {
+    macro_rules! build {
+        ($builder:expr, $($pattern:pat => $value:expr),+) => {{
+            let mut builder = $builder;
+            for cell in cells {
+                match cell {
+                    Value::Null => builder.append_null(),
+                    $($pattern => builder.append_value($value),)+
+                    other => bail!(
+                        "a {} value in a {} column while staging",
+                        other.data_type().map_or("NULL", DataType::fivetran_name),
+                        data_type.fivetran_name()
+                    ),
+                }
+            }
+            Arc::new(builder.finish()) as ArrayRef
+        }};
+    }
+    Ok(match data_type {
+        DataType::Boolean => build!(BooleanBuilder::with_capacity(count), Value::Bool(b) => b),
+        DataType::Short => build!(Int16Builder::with_capacity(count), Value::Short(n) => n),
+        DataType::Int => build!(Int32Builder::with_capacity(count), Value::Int(n) => n),
+        DataType::Long => build!(Int64Builder::with_capacity(count), Value::Long(n) => n),
+        DataType::Decimal { precision, scale } => build!(
+            Decimal128Builder::with_capacity(count)
+                .with_precision_and_scale(precision, scale as i8)?,
+            Value::Decimal(mut d) => {
+                d.rescale(u32::from(scale));
+                d.mantissa()
+            }
+        ),
+        DataType::Float => build!(Float32Builder::with_capacity(count), Value::Float(f) => f),
+        DataType::Double => build!(Float64Builder::with_capacity(count), Value::Double(f) => f),
+        DataType::NaiveDate => build!(
+            Date32Builder::with_capacity(count),
+            Value::NaiveDate(d) => days_since_epoch(d)?
+        ),
+        DataType::NaiveDatetime => build!(
+            TimestampMicrosecondBuilder::with_capacity(count),
+            Value::NaiveDatetime(d) => d.and_utc().timestamp_micros()
+        ),
+        DataType::UtcDatetime => build!(
+            TimestampMicrosecondBuilder::with_capacity(count).with_timezone("UTC"),
+            Value::UtcDatetime(d) => d.timestamp_micros()
+        ),
+        DataType::Binary => build!(BinaryBuilder::new(), Value::Binary(b) => b),
+        DataType::String | DataType::Xml | DataType::Json => build!(
+            StringBuilder::new(),
+            Value::String(s) | Value::Json(s) | Value::Xml(s) => s
+        ),
+    })
+}
+
+fn days_since_epoch(date: chrono::NaiveDate) -> anyhow::Result<i32> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
+    Ok(i32::try_from((date - epoch).num_days())?)
+}
