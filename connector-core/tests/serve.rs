@@ -2,7 +2,7 @@
 //! without secrets, cancellation, backpressure, concurrent Updates, IPv4 and IPv6. The server
 //! runs in-process on a free port; the client is the generated tonic client.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
@@ -160,8 +160,8 @@ async fn client(host: &str, port: u16) -> SourceConnectorClient<Channel> {
         .unwrap()
 }
 
-fn configuration(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    let mut map: HashMap<String, String> = [("token", SECRET)]
+fn configuration(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let mut map: BTreeMap<String, String> = [("token", SECRET)]
         .iter()
         .chain(pairs)
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -454,7 +454,7 @@ async fn bad_configuration_and_state_are_invalid_arguments_without_the_secret() 
     let (_, status) = read_all(
         &mut client,
         proto::UpdateRequest {
-            configuration: HashMap::new(),
+            configuration: BTreeMap::new(),
             selection: None,
             state_json: None,
         },

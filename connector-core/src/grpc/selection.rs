@@ -5,7 +5,7 @@
 //! Also reads a selection from JSON (the proto3 JSON form with field names as in the `.proto`), as
 //! `connector-tester --selection FILE` takes it.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
@@ -20,14 +20,14 @@ pub struct Selection {
 /// What is sent of one selected table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableChoice {
-    columns: HashMap<String, bool>,
+    columns: BTreeMap<String, bool>,
     include_new_columns: bool,
 }
 
 impl TableChoice {
     fn everything() -> TableChoice {
         TableChoice {
-            columns: HashMap::new(),
+            columns: BTreeMap::new(),
             include_new_columns: true,
         }
     }
@@ -189,7 +189,7 @@ struct TableJson {
     included: bool,
     table_name: String,
     #[serde(default)]
-    columns: HashMap<String, bool>,
+    columns: BTreeMap<String, bool>,
     #[serde(default)]
     include_new_columns: bool,
 }

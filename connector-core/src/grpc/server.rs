@@ -159,9 +159,8 @@ async fn shutdown_signal() {
 /// The configuration map of a request, the redactor of its secrets, and the guard that hides
 /// them in every log line while the request is served.
 fn configuration<C: Connector>(
-    map: std::collections::HashMap<String, String>,
+    map: ConfigurationMap,
 ) -> (ConfigurationMap, Redactor, log::HiddenSecrets) {
-    let map: ConfigurationMap = map.into_iter().collect();
     let redactor = Redactor::for_configuration::<C::Config>(&map);
     let hidden = log::hide_secrets(&redactor);
     (map, redactor, hidden)

@@ -38,8 +38,20 @@ const BOOKKEEPING: &str = "__connector";
 /// Rows buffered per table before they are appended to its staging table.
 const BUFFER_ROWS: usize = 4096;
 /// DuckDB's memory budget: past it, staged windows and merges spill to `<warehouse>.tmp/`, so
-/// the local run's memory stays flat however many rows a checkpoint covers.
-const MEMORY_LIMIT: &str = "100MB";
+/// the local run's memory stays flat however many rows a checkpoint covers. The environment
+/// variable `CONNECTOR_DUCKDB_MEMORY_LIMIT` (DuckDB's syntax, e.g. `1GB`) overrides it.
+const MEMORY_LIMIT: &str = "64MB";
+
+fn memory_limit() -> String {
+    std::env::var("CONNECTOR_DUCKDB_MEMORY_LIMIT")
+        .ok()
+        .filter(|v| {
+            !v.is_empty()
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == ' ')
+        })
+        .unwrap_or_else(|| MEMORY_LIMIT.to_string())
+}
 
 /// How source names become warehouse names: Fivetran's rules (the default) or as written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -118,8 +130,11 @@ impl Warehouse {
                 anyhow!("cannot open the warehouse {}: {text}", path.display())
             }
         })?;
+        // Rows are read back sorted (the dump, the user's queries), so insertion order need not
+        // be kept, which lets DuckDB stream inserts within the memory limit.
+        let limit = memory_limit();
         connection.execute_batch(&format!(
-            "SET memory_limit = '{MEMORY_LIMIT}'; \
+            "SET memory_limit = '{limit}'; SET preserve_insertion_order = false; \
              CREATE SCHEMA IF NOT EXISTS {SCHEMA}; \
              CREATE SCHEMA IF NOT EXISTS {BOOKKEEPING}; \
              CREATE TABLE IF NOT EXISTS {BOOKKEEPING}.checkpoint \
