@@ -8,6 +8,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Every `map<..>` as a BTreeMap: a record's few cells are cheaper to build, walk and
         // encode in a sorted node than in a hash table, and configurations print in order.
         .btree_map(".")
+        // `Records` kept in its wire form, so `serve` encodes records straight into bytes.
+        .extern_path(".fivetran_sdk.v2.Records", "crate::grpc::records::Records")
         .build_client(true)
         .build_server(true)
         .compile_fds(descriptors)?;

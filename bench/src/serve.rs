@@ -113,16 +113,22 @@ async fn read(args: &ReaderArgs) -> Result<(f64, u64)> {
     let mut records = 0_u64;
     let mut last = started;
     while let Some(message) = stream.message().await? {
-        let batch = match message.operation {
-            Some(Operation::Records(batch)) => batch.records,
-            Some(Operation::Record(record)) => vec![record],
-            _ => continue,
-        };
-        for record in batch {
-            for (name, value) in record.data {
-                black_box((name, wire::value_from_wire(value).map_err(|e| anyhow!(e))?));
+        match message.operation {
+            Some(Operation::Records(batch)) => {
+                for view in batch.views() {
+                    for cell in view.map_err(|e| anyhow!(e))?.cells() {
+                        black_box(cell.map_err(|e| anyhow!(e))?);
+                    }
+                    records += 1;
+                }
             }
-            records += 1;
+            Some(Operation::Record(record)) => {
+                for (name, value) in record.data {
+                    black_box((name, wire::value_from_wire(value).map_err(|e| anyhow!(e))?));
+                }
+                records += 1;
+            }
+            _ => continue,
         }
         last = Instant::now();
     }

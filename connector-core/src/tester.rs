@@ -17,6 +17,7 @@ use tonic::transport::Channel;
 use crate::cli::read_configuration;
 use crate::config::{ConfigurationMap, Redactor};
 use crate::driver::{SyncError, SyncReport};
+use crate::grpc::records::RecordView;
 use crate::grpc::selection::{Selection, TableChoice, selection_from_json};
 use crate::grpc::server::MAX_MESSAGE_BYTES;
 use crate::grpc::wire;
@@ -27,6 +28,7 @@ use crate::proto::update_response::Operation;
 use crate::record::{Cells, Record, RecordKind};
 use crate::schema::{TableRef, TableSchema};
 use crate::sink::Sink;
+use crate::value::Value;
 use crate::warehouse::{Files, Naming, WarehouseSink};
 
 /// What `connector-tester` was asked to do.
@@ -363,10 +365,12 @@ impl StreamWriter {
     fn apply(&mut self, message: proto::UpdateResponse) -> Result<(), SyncError> {
         match message.operation {
             Some(Operation::Record(record)) => self.write(record),
-            Some(Operation::Records(batch)) => batch
-                .records
-                .into_iter()
-                .try_for_each(|record| self.write(record)),
+            Some(Operation::Records(batch)) => batch.views().try_for_each(|view| {
+                let view = view.map_err(|why| {
+                    SyncError::Connector(anyhow::anyhow!("a malformed record: {why}"))
+                })?;
+                self.write_view(view)
+            }),
             Some(Operation::Checkpoint(checkpoint)) => {
                 self.report.checkpoints += 1;
                 self.sink
@@ -414,10 +418,40 @@ impl StreamWriter {
         }
     }
 
+    /// A record of a `record` message.
     fn write(&mut self, record: proto::Record) -> Result<(), SyncError> {
+        let cells = record.data.into_iter().map(|(column, value)| {
+            wire::value_from_wire(value)
+                .map(|value| (column.clone(), value))
+                .map_err(|why| (column, why))
+        });
+        self.write_cells(
+            record.schema_name.as_deref(),
+            &record.table_name,
+            record.r#type,
+            cells,
+        )
+    }
+
+    /// A record of a `Records` batch, read straight from its bytes.
+    fn write_view(&mut self, view: RecordView<'_>) -> Result<(), SyncError> {
+        let cells = view.cells().map(|cell| match cell {
+            Ok((column, value)) => Ok((column.to_string(), value)),
+            Err(why) => Err((String::from("?"), why)),
+        });
+        self.write_cells(view.schema_name, view.table_name, view.kind, cells)
+    }
+
+    fn write_cells(
+        &mut self,
+        schema_name: Option<&str>,
+        table_name: &str,
+        kind: i32,
+        cells: impl Iterator<Item = Result<(String, Value), (String, String)>>,
+    ) -> Result<(), SyncError> {
         let invalid = |why: String| SyncError::Connector(anyhow::anyhow!(why));
-        let kind = wire::record_kind_from_wire(record.r#type).map_err(invalid)?;
-        let key = (record.schema_name, record.table_name);
+        let kind = wire::record_kind_from_wire(kind).map_err(invalid)?;
+        let key = (schema_name.map(str::to_string), table_name.to_string());
         let selection = &self.selection;
         let (table, choice) = self.tables.entry(key).or_insert_with_key(|(schema, name)| {
             let mut table = TableSchema::new(name.clone());
@@ -436,21 +470,21 @@ impl StreamWriter {
         let cells = if kind == RecordKind::Truncate {
             Cells::None
         } else {
-            let mut cells = Vec::with_capacity(record.data.len());
-            for (column, value) in record.data {
-                if !choice.column(&column) {
-                    self.dropped_cells += 1;
-                    continue;
-                }
-                let value = wire::value_from_wire(value).map_err(|why| {
+            let mut kept = Vec::new();
+            for cell in cells {
+                let (column, value) = cell.map_err(|(column, why)| {
                     invalid(format!(
                         "column `{column}` of table `{}`: {why}",
                         table.qualified_name()
                     ))
                 })?;
-                cells.push((column, value));
+                if choice.column(&column) {
+                    kept.push((column, value));
+                } else {
+                    self.dropped_cells += 1;
+                }
             }
-            Cells::Named(cells)
+            Cells::Named(kept)
         };
         let record = Record { table, kind, cells };
         self.report.count(&record);

@@ -198,12 +198,12 @@ async fn read_all(
 }
 
 /// The records of a stream, in order, whatever their packaging.
-fn records(operations: &[Operation]) -> Vec<&proto::Record> {
+fn records(operations: &[Operation]) -> Vec<proto::Record> {
     operations
         .iter()
         .flat_map(|op| match op {
-            Operation::Record(r) => vec![r],
-            Operation::Records(batch) => batch.records.iter().collect(),
+            Operation::Record(r) => vec![r.clone()],
+            Operation::Records(batch) => batch.records().unwrap(),
             _ => vec![],
         })
         .collect()
@@ -337,7 +337,7 @@ async fn update_sends_batches_of_at_most_100_flushed_before_each_checkpoint_and_
     );
     for op in &operations {
         if let Operation::Records(batch) = op {
-            assert!((1..=100).contains(&batch.records.len()));
+            assert!((1..=100).contains(&batch.len()));
         }
     }
     // Rows sent before each checkpoint: everything emitted before it, nothing after.
@@ -345,7 +345,7 @@ async fn update_sends_batches_of_at_most_100_flushed_before_each_checkpoint_and_
     let mut before_checkpoints = Vec::new();
     for op in &operations {
         match op {
-            Operation::Records(batch) => sent += batch.records.len(),
+            Operation::Records(batch) => sent += batch.len(),
             Operation::Checkpoint(_) => before_checkpoints.push(sent),
             Operation::Warning(w) => {
                 assert_eq!(w.message, "all items sent");
@@ -365,7 +365,7 @@ async fn update_sends_batches_of_at_most_100_flushed_before_each_checkpoint_and_
     );
     let records = records(&operations);
     assert_eq!(records.len(), 253);
-    let first = records[0];
+    let first = &records[0];
     assert_eq!(first.table_name, "items");
     assert_eq!(first.schema_name, None);
     assert_eq!(first.r#type, proto::RecordType::Upsert as i32);
@@ -381,10 +381,10 @@ async fn update_sends_batches_of_at_most_100_flushed_before_each_checkpoint_and_
             nanos: 0
         })
     );
-    let update = records[251];
+    let update = &records[251];
     assert_eq!(update.r#type, proto::RecordType::Update as i32);
     assert_eq!(update.data.len(), 2, "the key and the changed column only");
-    let delete = records[252];
+    let delete = &records[252];
     assert_eq!(delete.r#type, proto::RecordType::Delete as i32);
     assert_eq!(delete.data.keys().collect::<Vec<_>>(), ["id"]);
 }
@@ -578,7 +578,7 @@ async fn large_records_are_flushed_before_a_batch_passes_100_kb() {
     .await;
     assert!(status.is_none(), "{status:?}");
     use prost::Message as _;
-    let batches: Vec<&proto::Records> = operations
+    let batches: Vec<&connector_core::grpc::records::Records> = operations
         .iter()
         .filter_map(|op| match op {
             Operation::Records(batch) => Some(batch),
@@ -586,14 +586,15 @@ async fn large_records_are_flushed_before_a_batch_passes_100_kb() {
         })
         .collect();
     for batch in &batches {
-        let largest = batch.records.iter().map(|r| r.encoded_len()).max().unwrap();
+        let records = batch.records().unwrap();
+        let largest = records.iter().map(|r| r.encoded_len()).max().unwrap();
         assert!(
             batch.encoded_len() < 100_000 + largest + 16,
             "{}",
             batch.encoded_len()
         );
     }
-    let sizes: Vec<usize> = batches.iter().map(|b| b.records.len()).collect();
+    let sizes: Vec<usize> = batches.iter().map(|b| b.len()).collect();
     assert!(sizes.iter().all(|n| *n < 25), "{sizes:?}");
     assert_eq!(records(&operations).len(), 203);
 }

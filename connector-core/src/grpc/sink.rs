@@ -1,17 +1,20 @@
 //! The [`Sink`] of `serve`: encodes each operation straight into a protobuf `Record` and hands
 //! the `UpdateResponse`s to the gRPC stream, in order.
 //!
-//! Records travel in `Records` batches of at most [`BATCH_RECORDS`], flushed early once their
-//! encoded size passes [`BATCH_BYTES`], and always before a checkpoint or a warning; with
+//! Records are encoded straight from their values into the bytes of a `Records` batch (see
+//! [`super::records`]) of at most [`BATCH_RECORDS`], flushed early once its encoded size passes
+//! [`BATCH_BYTES`], and always before a checkpoint or a warning; with
 //! `single_records`, each goes alone in a `record` message (for clients that predate `Records`).
 //! The stream's channel is bounded, so a slow client slows the source instead of filling memory.
 //! Tables and columns that the selection excludes are not sent.
 
 use std::collections::HashMap;
 
+use prost::Message as _;
 use tokio::sync::mpsc;
 use tonic::Status;
 
+use super::records::{Records, Scratch};
 use super::selection::{Selection, TableChoice};
 use super::wire;
 use crate::config::Redactor;
@@ -39,8 +42,8 @@ pub struct GrpcSink {
     single_records: bool,
     /// Hides the configuration's secrets in warnings, which the user sees.
     redactor: Redactor,
-    batch: Vec<proto::Record>,
-    batch_bytes: usize,
+    batch: Records,
+    scratch: Scratch,
     /// Records left out because the selection excludes their table.
     pub skipped: u64,
 }
@@ -58,8 +61,8 @@ impl GrpcSink {
             choices: HashMap::new(),
             single_records,
             redactor,
-            batch: Vec::with_capacity(BATCH_RECORDS),
-            batch_bytes: 0,
+            batch: Records::default(),
+            scratch: Scratch::default(),
             skipped: 0,
         }
     }
@@ -90,9 +93,8 @@ impl GrpcSink {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let records = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_RECORDS));
-        self.batch_bytes = 0;
-        self.send(Operation::Records(proto::Records { records }))
+        let records = std::mem::take(&mut self.batch);
+        self.send(Operation::Records(records))
     }
 }
 
@@ -103,20 +105,21 @@ impl Sink for GrpcSink {
 
     fn write(&mut self, record: Record) -> anyhow::Result<()> {
         let address = self.choose(&record.table);
-        let wire = match &self.choices[&address] {
-            None => {
-                self.skipped += 1;
-                return Ok(());
-            }
-            Some(choice) if choice.is_everything() => wire::record(record, |_| true),
-            Some(choice) => wire::record(record, |column| choice.column(column)),
+        let Some(choice) = &self.choices[&address] else {
+            self.skipped += 1;
+            return Ok(());
         };
         if self.single_records {
+            let wire = wire::record(record, |column| choice.column(column));
             return self.send(Operation::Record(wire));
         }
-        self.batch_bytes += approximate_len(&wire);
-        self.batch.push(wire);
-        if self.batch.len() >= BATCH_RECORDS || self.batch_bytes >= BATCH_BYTES {
+        if choice.is_everything() {
+            self.batch.push_record(&record, |_| true, &mut self.scratch);
+        } else {
+            self.batch
+                .push_record(&record, |column| choice.column(column), &mut self.scratch);
+        }
+        if self.batch.len() >= BATCH_RECORDS || self.batch.encoded_len() >= BATCH_BYTES {
             self.flush()?;
         }
         Ok(())
@@ -143,26 +146,4 @@ impl Sink for GrpcSink {
     fn abort(&mut self) {
         self.batch.clear();
     }
-}
-
-/// About the encoded size of a record, without walking it the way encoding does: its text and
-/// bytes, and a few bytes of framing per cell. Enough to flush a batch before it grows far past
-/// [`BATCH_BYTES`].
-fn approximate_len(record: &proto::Record) -> usize {
-    use proto::value_type::Inner;
-    let cells: usize = record
-        .data
-        .iter()
-        .map(|(name, value)| {
-            let payload = match &value.inner {
-                Some(Inner::String(s) | Inner::Json(s) | Inner::Xml(s) | Inner::Decimal(s)) => {
-                    s.len()
-                }
-                Some(Inner::Binary(b)) => b.len(),
-                _ => 10,
-            };
-            name.len() + payload + 8
-        })
-        .sum();
-    record.table_name.len() + cells + 8
 }
