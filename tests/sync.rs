@@ -290,6 +290,9 @@ impl Sink for GatedSink {
     fn warning(&mut self, _: &str) -> Result<()> {
         Ok(())
     }
+    fn task(&mut self, _: &str) -> Result<()> {
+        Ok(())
+    }
     fn checkpoint(&mut self, _: &str) -> Result<()> {
         Ok(())
     }
@@ -324,4 +327,43 @@ async fn a_stalled_destination_stops_the_source_within_a_bounded_number_of_rows(
     let (sink, outcome) = run.await.unwrap();
     assert_eq!(outcome.unwrap().total().upserts, 100_000);
     assert_eq!(sink.written, 100_000);
+}
+
+#[table(name = "accounts")]
+pub struct Account {
+    #[primary_key]
+    pub id: i64,
+}
+
+/// Syncs one account, checkpoints, sends a second, then stops with a task for the user.
+#[sync(tables(Account))]
+async fn stops_with_a_task(ops: &Operations) -> Result<()> {
+    ops.upsert(Account { id: 1 }).await?;
+    ops.checkpoint(&json!({"step": 1})).await?;
+    ops.upsert(Account { id: 2 }).await?;
+    Err(ops.task("the API key expired: create a new one").await)
+}
+
+#[tokio::test]
+async fn a_task_stops_the_sync_at_the_last_checkpoint_and_reaches_the_user() {
+    let mut destination = Destination::new();
+    let failed = destination
+        .sync::<stops_with_a_task>(json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failed.run.task.as_deref(),
+        Some("the API key expired: create a new one")
+    );
+    assert!(
+        failed
+            .error
+            .to_string()
+            .contains("the sync stopped with a task for the user: the API key expired"),
+        "{}",
+        failed.error
+    );
+    // The row after the last checkpoint is not kept.
+    assert_eq!(destination.table("accounts").rows().len(), 1);
+    assert_eq!(destination.state(), json!({"step": 1}));
 }

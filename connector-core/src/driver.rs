@@ -204,6 +204,7 @@ fn drain<S: Sink>(
                 report.count(&record);
                 sink.write(record)
             }),
+            Message::Task(text) => sink.task(&text),
             Message::Warning(text) => {
                 report.warnings += 1;
                 sink.warning(&text)

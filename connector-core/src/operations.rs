@@ -26,6 +26,11 @@ use crate::schema::{TableRef, TableSchema};
 use crate::table::{Declared, Key, Patch};
 use crate::value::Value;
 
+/// The error of a sync stopped by [`Operations::task`]: the task is the message for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the sync stopped with a task for the user: {0}")]
+pub struct TaskRaised(pub String);
+
 /// Records per batch sent to the sink.
 const BATCH_RECORDS: usize = 1024;
 /// Batches in flight between the sync and the sink: with `BATCH_RECORDS`, the memory bound.
@@ -36,6 +41,8 @@ pub(crate) const CHANNEL_BATCHES: usize = 16;
 pub(crate) enum Message {
     Records(Vec<Record>),
     Warning(String),
+    /// An error for the user to act on; the sync stops after it.
+    Task(String),
     Checkpoint {
         state_json: String,
         done: oneshot::Sender<()>,
@@ -223,6 +230,25 @@ impl Operations {
     pub async fn warning(&self, message: impl Into<String>) -> crate::Result<()> {
         self.send_in_order(Some(Message::Warning(message.into())))
             .await
+    }
+
+    /// Stops the sync with a task for the user: an error they must act on (an expired key, a
+    /// missing permission), shown on the Fivetran dashboard. Everything emitted before it is
+    /// sent first; nothing after the last checkpoint is kept. Returns the error the sync
+    /// function returns:
+    ///
+    /// ```ignore
+    /// return Err(ops.task("the API key expired: create a new one in the source's settings").await);
+    /// ```
+    pub async fn task(&self, message: impl Into<String>) -> crate::Error {
+        let message = message.into();
+        match self
+            .send_in_order(Some(Message::Task(message.clone())))
+            .await
+        {
+            Ok(()) => anyhow::Error::new(TaskRaised(message)),
+            Err(error) => error,
+        }
     }
 
     /// Saves `state` as the point the next sync starts from, once everything emitted before this

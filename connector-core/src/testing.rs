@@ -34,6 +34,8 @@ pub struct SyncRun {
     pub states: Vec<serde_json::Value>,
     /// Every warning, in order.
     pub warnings: Vec<String>,
+    /// The task for the user the sync stopped with (`Operations::task`), if any.
+    pub task: Option<String>,
 }
 
 /// A failed sync: why, and what it had done (the destination holds what was checkpointed).
@@ -88,18 +90,21 @@ impl Destination {
             .map(|s| serde_json::from_str(s).expect("states are JSON"))
             .collect();
         let warnings = sink.warnings.clone();
+        let task = sink.tasks.first().cloned();
         self.warehouse = sink.into_warehouse();
         match outcome {
             Ok(report) => Ok(SyncRun {
                 report,
                 states,
                 warnings,
+                task,
             }),
             Err(error) => Err(SyncFailed {
                 error,
                 run: SyncRun {
                     states,
                     warnings,
+                    task,
                     ..SyncRun::default()
                 },
             }),

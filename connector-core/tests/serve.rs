@@ -36,6 +36,8 @@ pub struct Config {
     pub pad: usize,
     #[field(default = "false")]
     pub panic_in_schema: bool,
+    #[field(default = "false")]
+    pub task: bool,
 }
 
 async fn check_token(config: &Config) -> Result<()> {
@@ -137,6 +139,10 @@ async fn update(ops: &Operations, config: &Config, state: &mut Cursor) -> Result
     if config.fail {
         bail!("the source failed while using token {}", config.token);
     }
+    if config.task {
+        let message = format!("the token {} expired: renew it", config.token);
+        return Err(ops.task(message).await);
+    }
     state.next = config.rows;
     ops.checkpoint(state).await?;
     Ok(())
@@ -233,7 +239,15 @@ async fn the_form_lists_the_fields_and_the_setup_test() {
     let names: Vec<&str> = form.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
-        ["token", "rows", "run", "fail", "pad", "panic_in_schema"]
+        [
+            "token",
+            "rows",
+            "run",
+            "fail",
+            "pad",
+            "panic_in_schema",
+            "task"
+        ]
     );
     assert_eq!(form.fields[0].label, "Token");
     assert_eq!(form.fields[0].required, Some(true));
@@ -479,6 +493,32 @@ async fn a_failed_sync_ends_the_stream_with_internal_after_its_checkpoints() {
             .contains("the source failed while using token ***")
     );
     assert!(!status.message().contains(SECRET));
+    assert_eq!(checkpoints(&operations), [json!({"next": 100})]);
+}
+
+#[tokio::test]
+async fn a_task_goes_out_after_the_records_before_it_and_ends_the_stream() {
+    let port = start(ServeOptions::default()).await;
+    let (operations, status) = read_all(
+        &mut client("127.0.0.1", port).await,
+        update_request(&[("rows", "150"), ("task", "true"), ("run", "task")]),
+    )
+    .await;
+    assert!(
+        status.is_none(),
+        "the task is the error the user sees: {status:?}"
+    );
+    let Some(Operation::Task(task)) = operations.last() else {
+        panic!("the stream ends with the task: {operations:?}")
+    };
+    assert_eq!(task.message, "the token *** expired: renew it");
+    let tasks = operations
+        .iter()
+        .filter(|op| matches!(op, Operation::Task(_)))
+        .count();
+    assert_eq!(tasks, 1);
+    // Every record emitted before the task was flushed before it.
+    assert_eq!(records(&operations).len(), 153);
     assert_eq!(checkpoints(&operations), [json!({"next": 100})]);
 }
 

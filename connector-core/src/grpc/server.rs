@@ -22,6 +22,7 @@ use super::{log, wire};
 use crate::config::{Configuration, ConfigurationMap, Redactor};
 use crate::connector::Connector;
 use crate::driver::{self, SyncError};
+use crate::operations::TaskRaised;
 use crate::proto;
 use crate::proto::source_connector_server::{SourceConnector, SourceConnectorServer};
 
@@ -296,6 +297,13 @@ impl<C: Connector> SourceConnector for Service<C> {
                         report.warnings,
                         sink.skipped,
                     );
+                    return;
+                }
+                Ok((_, Err(SyncError::Connector(error))))
+                    if error.downcast_ref::<TaskRaised>().is_some() =>
+                {
+                    // The task went out on the stream: it is the error the user sees.
+                    tracing::error!("{}", redactor.redact(&error.to_string()));
                     return;
                 }
                 Ok((_, Err(SyncError::Sink(_)))) => {

@@ -132,6 +132,13 @@ impl Sink for GrpcSink {
         }))
     }
 
+    fn task(&mut self, message: &str) -> anyhow::Result<()> {
+        self.flush()?;
+        self.send(Operation::Task(proto::Task {
+            message: self.redactor.redact(message),
+        }))
+    }
+
     fn checkpoint(&mut self, state_json: &str) -> anyhow::Result<()> {
         self.flush()?;
         self.send(Operation::Checkpoint(proto::Checkpoint {

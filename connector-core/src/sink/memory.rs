@@ -436,6 +436,8 @@ pub struct MemorySink {
     pub states: Vec<String>,
     /// Every warning, in order.
     pub warnings: Vec<String>,
+    /// The task the sync stopped with, if any (there is at most one).
+    pub tasks: Vec<String>,
 }
 
 impl MemorySink {
@@ -477,6 +479,11 @@ impl Sink for MemorySink {
 
     fn warning(&mut self, message: &str) -> anyhow::Result<()> {
         self.warnings.push(message.to_string());
+        Ok(())
+    }
+
+    fn task(&mut self, message: &str) -> anyhow::Result<()> {
+        self.tasks.push(message.to_string());
         Ok(())
     }
 

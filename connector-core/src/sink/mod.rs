@@ -24,6 +24,9 @@ pub trait Sink: Send + 'static {
     /// A warning from the connector; the sync goes on.
     fn warning(&mut self, message: &str) -> anyhow::Result<()>;
 
+    /// A task for the user (see `Operations::task`); the sync stops after it.
+    fn task(&mut self, message: &str) -> anyhow::Result<()>;
+
     /// Makes everything written so far durable, with `state_json` as the state to resume from.
     fn checkpoint(&mut self, state_json: &str) -> anyhow::Result<()>;
 

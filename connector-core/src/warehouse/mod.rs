@@ -625,6 +625,11 @@ impl Sink for WarehouseSink {
         Ok(())
     }
 
+    fn task(&mut self, message: &str) -> anyhow::Result<()> {
+        tracing::error!(target: "connector", "task for the user: {message}");
+        Ok(())
+    }
+
     fn checkpoint(&mut self, state_json: &str) -> anyhow::Result<()> {
         let previous = std::mem::take(&mut self.committed_state);
         let committed = self.warehouse.commit(Some((&previous, state_json)));
