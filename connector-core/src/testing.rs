@@ -215,3 +215,21 @@ pub async fn debug_and_served<C: Connector>(
     server.await??;
     Ok(dumps)
 }
+
+/// Asserts that `serve` read by `connector-tester` leaves the warehouse and state that `debug`
+/// leaves, run after run (see [`debug_and_served`]).
+///
+/// # Panics
+/// When a run fails or the two warehouses differ; the message shows both dumps.
+#[cfg(feature = "local")]
+pub async fn assert_served_like_debug<C: Connector>(configuration: serde_json::Value, runs: usize) {
+    let dumps = debug_and_served::<C>(configuration, runs)
+        .await
+        .unwrap_or_else(|error| panic!("{error:#}"));
+    for (run, (debug, served)) in (1..).zip(dumps) {
+        assert!(
+            debug == served,
+            "run {run}: the served warehouse differs from debug's\n--- debug\n{debug}\n--- served\n{served}"
+        );
+    }
+}
