@@ -57,6 +57,10 @@ pub fn report_outcome(
     started: Instant,
     redactor: &Redactor,
 ) -> ExitCode {
+    for (table, sources) in sink.shared_tables() {
+        let sources: Vec<String> = sources.iter().map(|s| format!("`{s}`")).collect();
+        tracing::warn!(target: "debugger", "tables {} share the destination table `{table}`: their rows land in one table", sources.join(" and "));
+    }
     for (table, first, second) in sink.shared_names() {
         tracing::warn!(target: "debugger", "columns `{first}` and `{second}` of table `{table}` share one destination name");
     }

@@ -301,7 +301,12 @@ impl Warehouse {
                 self.tables.len() - 1
             }
         };
-        let positions = self.tables[index].declare(schema, self.naming)?;
+        let source = schema.qualified_name();
+        let table = &mut self.tables[index];
+        if !table.source_tables.contains(&source) {
+            table.source_tables.push(source);
+        }
+        let positions = table.declare(schema, self.naming)?;
         Ok((index, positions))
     }
 
@@ -567,6 +572,17 @@ impl WarehouseSink {
                     .iter()
                     .map(|(a, b)| (t.qualified_name(), a.clone(), b.clone()))
             })
+            .collect()
+    }
+
+    /// Destination tables that several source tables were written to: `(table, sources)`.
+    /// Their rows land in one table (the names collide under Fivetran naming).
+    pub fn shared_tables(&self) -> Vec<(String, Vec<String>)> {
+        self.warehouse
+            .tables
+            .iter()
+            .filter(|t| t.source_tables.len() > 1)
+            .map(|t| (t.qualified_name(), t.source_tables.clone()))
             .collect()
     }
 

@@ -48,6 +48,8 @@ pub(crate) struct WarehouseTable {
     source_columns: HashMap<String, usize>,
     /// Source names that share a destination name with another, already warned about.
     pub shared_names: Vec<(String, String)>,
+    /// The source tables written to this table in this run (`schema.table` or `table`).
+    pub source_tables: Vec<String>,
     /// Rows staged in Rust, not yet appended to the staging table.
     pub buffer: Vec<StagedRow>,
     /// Number of rows in the staging table for this window.
@@ -81,6 +83,7 @@ impl WarehouseTable {
             created: false,
             source_columns: HashMap::new(),
             shared_names: Vec::new(),
+            source_tables: Vec::new(),
             buffer: Vec::new(),
             staged: 0,
             stage_columns: Vec::new(),

@@ -348,3 +348,24 @@ async fn source_naming_keeps_names_as_written() {
         .unwrap();
     assert_dump("names_source", &run.dump());
 }
+
+#[tokio::test]
+async fn source_tables_that_share_a_destination_table_are_reported() {
+    let run = LocalRun::new();
+    let (sink, outcome) = connector_core::local::sync_into_warehouse::<names::update>(
+        &connector_core::testing::configuration_map(json!({})),
+        &run.files(),
+        Naming::Fivetran,
+        false,
+    )
+    .await
+    .unwrap();
+    outcome.unwrap();
+    assert_eq!(
+        sink.shared_tables(),
+        [(
+            "tester.user_data".to_string(),
+            vec!["userData".to_string(), "user-data".to_string()]
+        )]
+    );
+}
