@@ -37,6 +37,8 @@ pub const SCHEMA: &str = "tester";
 const BOOKKEEPING: &str = "__connector";
 /// Rows buffered per table before they are appended to its staging table.
 const BUFFER_ROWS: usize = 4096;
+/// Rows between two updates of the progress line's counts.
+const PROGRESS_EVERY: i64 = 1024;
 /// DuckDB's memory budget: past it, staged windows and merges spill to `<warehouse>.tmp/`, so
 /// the local run's memory stays flat however many rows a checkpoint covers. The environment
 /// variable `CONNECTOR_DUCKDB_MEMORY_LIMIT` (DuckDB's syntax, e.g. `1GB`) overrides it.
@@ -527,6 +529,8 @@ pub struct WarehouseSink {
     /// Schema changes made by committed windows.
     pub schema_changes: u64,
     progress: Progress,
+    /// Rows written per table index since the progress counts were last published.
+    uncounted: Vec<u64>,
 }
 
 impl std::fmt::Debug for WarehouseSink {
@@ -550,6 +554,7 @@ impl WarehouseSink {
             committed_state: start_state.to_string(),
             schema_changes: 0,
             progress: Progress::default(),
+            uncounted: Vec::new(),
         }
     }
 
@@ -584,6 +589,17 @@ impl WarehouseSink {
             .filter(|t| t.source_tables.len() > 1)
             .map(|t| (t.qualified_name(), t.source_tables.clone()))
             .collect()
+    }
+
+    /// Adds the rows written since the last call to the shared counts of the progress line.
+    fn publish_progress(&mut self) {
+        let mut progress = self.progress.lock().expect("progress lock");
+        for (index, rows) in self.uncounted.iter_mut().enumerate() {
+            if *rows > 0 {
+                let name = self.warehouse.tables[index].qualified_name();
+                *progress.entry(name).or_default() += std::mem::take(rows);
+            }
+        }
     }
 
     fn stamp(&mut self) -> i64 {
@@ -623,15 +639,15 @@ impl Sink for WarehouseSink {
         if let Some(row) = table.stage(record, &positions, self.seq, stamp, naming)? {
             table.buffer.push(row);
             if table.buffer.len() >= BUFFER_ROWS {
-                let name = table.qualified_name();
                 self.warehouse.flush(index)?;
-                *self
-                    .progress
-                    .lock()
-                    .expect("progress lock")
-                    .entry(name)
-                    .or_default() += BUFFER_ROWS as u64;
             }
+        }
+        if self.uncounted.len() <= index {
+            self.uncounted.resize(index + 1, 0);
+        }
+        self.uncounted[index] += 1;
+        if self.seq % PROGRESS_EVERY == 0 {
+            self.publish_progress();
         }
         Ok(())
     }

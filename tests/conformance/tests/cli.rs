@@ -100,3 +100,39 @@ fn reset_deletes_the_files_and_says_when_there_are_none() {
     let output = target(&["reset", "--force"], run.path());
     assert!(String::from_utf8_lossy(&output.stdout).contains("Nothing to reset"));
 }
+
+/// In a terminal, `debug` shows a live line of rows and rows per second per table (the run is
+/// given a pseudo-terminal by `script`); through a pipe it shows none.
+#[test]
+fn the_progress_line_shows_in_a_terminal_only() {
+    let run = LocalRun::new();
+    let configuration = run.path().join("configuration.json");
+    std::fs::write(&configuration, r#"{"batches": "150"}"#).unwrap();
+    let command = format!(
+        "{} debug --configuration {} --files {}",
+        env!("CARGO_BIN_EXE_kill_target"),
+        configuration.display(),
+        run.path().join("files").display()
+    );
+    let in_terminal = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("`script` (util-linux) runs");
+    let screen = String::from_utf8_lossy(&in_terminal.stdout);
+    assert!(in_terminal.status.success(), "{screen}");
+    assert!(
+        screen.contains("tester.rows: ") && screen.contains(" rows (") && screen.contains("/s)"),
+        "no progress line in: {screen}"
+    );
+    assert!(screen.contains("SYNC SUCCEEDED"), "{screen}");
+
+    let piped_dir = run.path().join("piped");
+    std::fs::create_dir_all(&piped_dir).unwrap();
+    let piped = target(&["debug"], &piped_dir);
+    let stdout = String::from_utf8_lossy(&piped.stdout);
+    assert!(piped.status.success(), "{stdout}");
+    assert!(
+        !stdout.contains("/s)"),
+        "a progress line through a pipe: {stdout}"
+    );
+}
