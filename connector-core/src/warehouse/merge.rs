@@ -37,6 +37,22 @@ pub(crate) fn statements(table: &WarehouseTable, stage: &str) -> Vec<String> {
     statements
 }
 
+/// The statement for a window of upserts whose keys are unique and new to the target (see
+/// `table::Ascending`): the rows are appended as they are.
+pub(crate) fn append(table: &WarehouseTable, stage: &str) -> String {
+    let columns: Vec<String> = typed_columns(table)
+        .iter()
+        .map(|(_, c)| quote(&c.name))
+        .collect();
+    let columns = columns.join(", ");
+    format!(
+        "INSERT INTO {target} ({columns}, \"_fivetran_deleted\", \"_fivetran_synced\") \
+         SELECT {columns}, false, _synced FROM temp.main.{stage}",
+        target = qualified(&table.schema, &table.name),
+        stage = quote(stage),
+    )
+}
+
 /// The columns that exist in the staging table (typed ones), keys first flagged.
 fn typed_columns(table: &WarehouseTable) -> Vec<(usize, &ColumnState)> {
     table

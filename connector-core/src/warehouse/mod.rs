@@ -411,7 +411,13 @@ impl Warehouse {
             if !table.created {
                 continue; // nothing typed to create it with yet
             }
-            for statement in merge::statements(table, &merge::stage_name(index)) {
+            let stage = merge::stage_name(index);
+            let statements = if self.keys_are_new(index) {
+                vec![merge::append(table, &stage)]
+            } else {
+                merge::statements(table, &stage)
+            };
+            for statement in statements {
                 self.connection.execute_batch(&statement).with_context(|| {
                     format!(
                         "applying the operations of table `{}`",
@@ -486,6 +492,35 @@ impl Warehouse {
         Ok(changes)
     }
 
+    /// Whether table `index`'s window is only upserts with ascending integer keys, all above
+    /// the largest key already in the target (so appending it is the same as merging it).
+    fn keys_are_new(&self, index: usize) -> bool {
+        let table = &self.tables[index];
+        let Some(first) = table.ascending.first() else {
+            return false;
+        };
+        if table.kinds != [true, false, false] || !table.truncates.is_empty() || table.staged == 0 {
+            return false;
+        }
+        let Some(key) = table.columns.iter().find(|c| c.primary_key) else {
+            return false;
+        };
+        let largest = self.connection.query_row(
+            &format!(
+                "SELECT max({}) FROM {}",
+                quote(&key.name),
+                qualified(&table.schema, &table.name)
+            ),
+            [],
+            |row| row.get::<_, Option<i64>>(0),
+        );
+        match largest {
+            Ok(None) => true,
+            Ok(Some(largest)) => first > largest,
+            Err(_) => false,
+        }
+    }
+
     /// Forgets the window: staging tables dropped, buffers and truncates cleared.
     fn end_window(&mut self, committed: bool) -> anyhow::Result<()> {
         for (index, table) in self.tables.iter_mut().enumerate() {
@@ -500,6 +535,7 @@ impl Warehouse {
             table.staged = 0;
             table.truncates.clear();
             table.kinds = [false; 3];
+            table.ascending = table::Ascending::default();
             if !committed && !table.created {
                 table.columns.iter_mut().for_each(|c| c.target_type = None);
             }

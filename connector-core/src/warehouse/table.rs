@@ -60,6 +60,37 @@ pub(crate) struct WarehouseTable {
     pub truncates: Vec<(i64, i64)>,
     /// Kinds of operations in this window.
     pub kinds: [bool; 3],
+    /// Whether this window's upserts came with strictly ascending integer keys.
+    pub ascending: Ascending,
+}
+
+/// Tracks, in constant memory, whether a window's upserts carry one integer key that only grows
+/// (rows read in key order, the usual incremental sync). Such keys are unique in the window, and
+/// when the first is above the target's largest key, none is in the target yet: the window can be
+/// appended as it is, with no merge.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Ascending {
+    first: Option<i64>,
+    last: Option<i64>,
+    broken: bool,
+}
+
+impl Ascending {
+    fn see(&mut self, key: Option<i64>) {
+        match (key, self.last) {
+            (Some(key), Some(last)) if key > last => self.last = Some(key),
+            (Some(key), None) if !self.broken => {
+                self.first = Some(key);
+                self.last = Some(key);
+            }
+            _ => self.broken = true,
+        }
+    }
+
+    /// The window's first key, when every key so far was an integer above the one before.
+    pub fn first(&self) -> Option<i64> {
+        self.first.filter(|_| !self.broken)
+    }
 }
 
 impl WarehouseTable {
@@ -89,6 +120,7 @@ impl WarehouseTable {
             stage_columns: Vec::new(),
             truncates: Vec::new(),
             kinds: [false; 3],
+            ascending: Ascending::default(),
         }
     }
 
@@ -169,6 +201,20 @@ impl WarehouseTable {
         naming: Naming,
     ) -> anyhow::Result<Option<StagedRow>> {
         let kind = record.kind;
+        // A whole row whose columns are the table's, in order (the usual `#[table]` upsert):
+        // its values are the row's, fitted in place.
+        let identity = positions.len() == self.columns.len()
+            && positions.iter().enumerate().all(|(i, p)| i == *p);
+        if let (Cells::All(_), true, false) = (&record.cells, identity, kind == RecordKind::Update)
+        {
+            let Cells::All(mut values) = record.cells else {
+                unreachable!("matched above")
+            };
+            for (index, value) in values.iter_mut().enumerate() {
+                *value = self.fit(index, std::mem::replace(value, Value::Null))?;
+            }
+            return self.finish_row(kind, seq, synced_micros, None, values);
+        }
         let cells: Vec<(usize, Value)> = match record.cells {
             Cells::None => {
                 self.truncates.push((seq, synced_micros));
@@ -189,7 +235,23 @@ impl WarehouseTable {
                 present[index] = b'1';
             }
         }
+        let present = present.map(|p| String::from_utf8(p).expect("ASCII"));
+        self.finish_row(kind, seq, synced_micros, present, values)
+    }
+
+    /// Checks the key of a row placed in the table's column order and records its kind.
+    fn finish_row(
+        &mut self,
+        kind: RecordKind,
+        seq: i64,
+        synced_micros: i64,
+        present: Option<String>,
+        mut values: Vec<Value>,
+    ) -> anyhow::Result<Option<StagedRow>> {
         self.check_key(kind, &mut values)?;
+        if kind == RecordKind::Upsert {
+            self.ascending.see(self.single_integer_key(&values));
+        }
         self.kinds[match kind {
             RecordKind::Upsert => 0,
             RecordKind::Update => 1,
@@ -199,7 +261,7 @@ impl WarehouseTable {
             seq,
             kind,
             synced_micros,
-            present: present.map(|p| String::from_utf8(p).expect("ASCII")),
+            present,
             values,
         }))
     }
@@ -256,6 +318,25 @@ impl WarehouseTable {
                 column.data_type = Some(widened);
                 Ok(value.widen_to(widened))
             }
+        }
+    }
+
+    /// The key of a row when the table's key is one integer column.
+    fn single_integer_key(&self, values: &[Value]) -> Option<i64> {
+        let mut keys = self
+            .columns
+            .iter()
+            .zip(values)
+            .filter(|(c, _)| c.primary_key);
+        let (_, value) = keys.next()?;
+        if !self.keyed || keys.next().is_some() {
+            return None;
+        }
+        match value {
+            Value::Short(n) => Some(i64::from(*n)),
+            Value::Int(n) => Some(i64::from(*n)),
+            Value::Long(n) => Some(*n),
+            _ => None,
         }
     }
 

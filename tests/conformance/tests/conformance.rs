@@ -369,3 +369,86 @@ async fn source_tables_that_share_a_destination_table_are_reported() {
         )]
     );
 }
+
+/// Upserts with ascending integer keys above every key already in the table are appended
+/// without a merge; these cases check that the shortcut never changes the result.
+mod ascending {
+    use connector_core::prelude::*;
+
+    #[table(name = "events")]
+    pub struct Event {
+        #[primary_key]
+        pub id: i64,
+        pub run: String,
+    }
+
+    #[derive(Configuration)]
+    pub struct Config {
+        /// Keys to upsert, in order, as a JSON list.
+        #[field(json)]
+        pub ids: Vec<i64>,
+        pub run: String,
+    }
+
+    #[sync(tables(Event))]
+    pub async fn update(ops: &Operations, config: &Config) -> Result<()> {
+        for id in &config.ids {
+            ops.upsert(Event {
+                id: *id,
+                run: config.run.clone(),
+            })
+            .await?;
+        }
+        ops.checkpoint(&json!({})).await?;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn upserts_in_key_order_give_the_same_table_as_a_merge() {
+    let run = LocalRun::new();
+    let rows = |run: &LocalRun| -> Vec<(i64, String)> {
+        let warehouse =
+            connector_core::warehouse::Warehouse::open(&run.files().warehouse, Naming::Fivetran)
+                .unwrap();
+        let mut statement = warehouse
+            .connection()
+            .prepare("SELECT id, run FROM tester.events ORDER BY id")
+            .unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let sync = |ids: &str, name: &str| {
+        let configuration = json!({ "ids": ids, "run": name });
+        let run = &run;
+        async move { run.sync::<ascending::update>(configuration).await.unwrap() }
+    };
+    // Ascending into an empty table: appended.
+    sync("[1, 2, 3]", "a").await;
+    // Ascending but starting inside the table: merged, 2 and 3 replaced.
+    sync("[2, 3, 4]", "b").await;
+    // Ascending above the table: appended.
+    sync("[10, 11]", "c").await;
+    // A repeated key: merged, the last upsert wins.
+    sync("[20, 21, 21]", "d").await;
+    // Descending: merged.
+    sync("[31, 30]", "e").await;
+    assert_eq!(
+        rows(&run),
+        [
+            (1, "a".to_string()),
+            (2, "b".to_string()),
+            (3, "b".to_string()),
+            (4, "b".to_string()),
+            (10, "c".to_string()),
+            (11, "c".to_string()),
+            (20, "d".to_string()),
+            (21, "d".to_string()),
+            (30, "e".to_string()),
+            (31, "e".to_string()),
+        ]
+    );
+}
