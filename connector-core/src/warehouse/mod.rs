@@ -351,9 +351,10 @@ impl Warehouse {
                     }
                     Some((_, staged_type)) if *staged_type != data_type => {
                         self.connection.execute_batch(&format!(
-                            "ALTER TABLE temp.main.{} ALTER COLUMN {column} TYPE {}",
+                            "ALTER TABLE temp.main.{} ALTER COLUMN {column} TYPE {}{}",
                             quote(&stage),
-                            stage_type(data_type)
+                            stage_type(data_type),
+                            using(&column, *staged_type, data_type)
                         ))?;
                         *staged_type = data_type;
                     }
@@ -478,10 +479,11 @@ impl Warehouse {
                     ))?;
                 }
                 (Some(old), Some(new)) if old != new => {
+                    let name = quote(&column.name);
                     self.connection.execute_batch(&format!(
-                        "ALTER TABLE {target} ALTER COLUMN {} TYPE {}",
-                        quote(&column.name),
-                        duckdb_type(new)
+                        "ALTER TABLE {target} ALTER COLUMN {name} TYPE {}{}",
+                        duckdb_type(new),
+                        using(&name, old, new)
                     ))?;
                 }
                 _ => continue,
@@ -541,6 +543,15 @@ impl Warehouse {
             }
         }
         Ok(())
+    }
+}
+
+/// The `USING` clause of a type change: to text as Rust writes values (see `sql::text_of`),
+/// otherwise DuckDB's own cast.
+fn using(column: &str, from: DataType, to: DataType) -> String {
+    match to {
+        DataType::String => format!(" USING {}", sql::text_of(column, from)),
+        _ => String::new(),
     }
 }
 

@@ -31,6 +31,20 @@ pub fn duckdb_type(data_type: DataType) -> String {
     }
 }
 
+/// The `USING` expression that turns column `column` of type `from` into text the way a value of
+/// that type becomes text in Rust (`Value`'s `Display`), so that a column widened to VARCHAR
+/// reads the same whether its values were converted before or after they reached DuckDB.
+pub fn text_of(column: &str, from: DataType) -> String {
+    match from {
+        DataType::NaiveDatetime => format!("strftime({column}, '%Y-%m-%dT%H:%M:%S.%f')"),
+        DataType::UtcDatetime => {
+            format!("strftime(CAST({column} AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%fZ')")
+        }
+        DataType::Binary => format!("lower(hex({column}))"),
+        _ => format!("CAST({column} AS VARCHAR)"),
+    }
+}
+
 /// The Fivetran type of a DuckDB column type as `information_schema` spells it, for tables
 /// written by an earlier run. XML comes back as STRING (both are VARCHAR).
 pub fn fivetran_type(duckdb: &str) -> Option<DataType> {

@@ -452,3 +452,96 @@ async fn upserts_in_key_order_give_the_same_table_as_a_merge() {
         ]
     );
 }
+
+/// A timestamp, a naive timestamp and bytes that later meet text: widened to VARCHAR, they read
+/// the same whether the change happens within a run (in Rust) or across runs (in DuckDB).
+mod text_widening {
+    use connector_core::prelude::*;
+
+    #[derive(Configuration)]
+    pub struct Config {
+        /// Which rows this run sends: "typed", "text" or "both".
+        pub rows: String,
+    }
+
+    fn typed() -> Row {
+        let at = DateTime::from_timestamp(1_704_254_706, 7_008_000).unwrap();
+        Row::new()
+            .with("id", 1_i64)
+            .with("at", at)
+            .with("ts", at.naive_utc())
+            .with("blob", vec![0x0a_u8, 0xff])
+    }
+
+    fn text() -> Row {
+        Row::new()
+            .with("id", 2_i64)
+            .with("at", "later")
+            .with("ts", "later")
+            .with("blob", "later")
+    }
+
+    #[sync(schema = schema)]
+    pub async fn update(ops: &Operations, config: &Config) -> Result<()> {
+        if config.rows != "text" {
+            ops.upsert_row("samples", typed()).await?;
+        }
+        if config.rows != "typed" {
+            ops.upsert_row("samples", text()).await?;
+        }
+        ops.checkpoint(&json!({})).await?;
+        Ok(())
+    }
+
+    async fn schema(_config: &Config) -> Result<Vec<TableSchema>> {
+        Ok(vec![
+            TableSchema::new("samples").column(Column::key("id", Some(DataType::Long))),
+        ])
+    }
+}
+
+#[tokio::test]
+async fn text_widening_reads_the_same_within_and_across_runs() {
+    let texts = |run: &LocalRun| -> Vec<(String, String, String)> {
+        let warehouse =
+            connector_core::warehouse::Warehouse::open(&run.files().warehouse, Naming::Fivetran)
+                .unwrap();
+        let mut statement = warehouse
+            .connection()
+            .prepare(r#"SELECT "at", "ts", "blob" FROM tester.samples ORDER BY id"#)
+            .unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let across = LocalRun::new();
+    across
+        .sync::<text_widening::update>(json!({"rows": "typed"}))
+        .await
+        .unwrap();
+    across
+        .sync::<text_widening::update>(json!({"rows": "text"}))
+        .await
+        .unwrap();
+    let within = LocalRun::new();
+    within
+        .sync::<text_widening::update>(json!({"rows": "both"}))
+        .await
+        .unwrap();
+    let expected = [
+        (
+            "2024-01-03T04:05:06.007008Z".to_string(),
+            "2024-01-03T04:05:06.007008".to_string(),
+            "0aff".to_string(),
+        ),
+        (
+            "later".to_string(),
+            "later".to_string(),
+            "later".to_string(),
+        ),
+    ];
+    assert_eq!(texts(&within), expected);
+    assert_eq!(texts(&across), expected);
+}
