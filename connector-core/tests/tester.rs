@@ -242,3 +242,141 @@ async fn nothing_listening_is_a_plain_error() {
         "{stderr}"
     );
 }
+
+/// A partner connector that does not hide secrets: its form marks `key` as a password, and it
+/// quotes the key in a setup test's failure, in a warning and in the status that ends a sync.
+mod careless {
+    use connector_core::proto;
+    use connector_core::proto::source_connector_server::{SourceConnector, SourceConnectorServer};
+    use connector_core::proto::update_response::Operation;
+    use tonic::{Request, Response, Status};
+
+    pub struct Careless;
+
+    fn key(configuration: &std::collections::BTreeMap<String, String>) -> String {
+        configuration.get("key").cloned().unwrap_or_default()
+    }
+
+    #[tonic::async_trait]
+    impl SourceConnector for Careless {
+        async fn configuration_form(
+            &self,
+            _: Request<proto::ConfigurationFormRequest>,
+        ) -> Result<Response<proto::ConfigurationFormResponse>, Status> {
+            Ok(Response::new(proto::ConfigurationFormResponse {
+                fields: vec![proto::FormField {
+                    name: "key".into(),
+                    label: "Key".into(),
+                    r#type: Some(proto::form_field::Type::TextField(
+                        proto::TextField::Password as i32,
+                    )),
+                    ..Default::default()
+                }],
+                tests: vec![proto::ConfigurationTest {
+                    name: "connect".into(),
+                    label: "Connecting".into(),
+                }],
+                ..Default::default()
+            }))
+        }
+
+        async fn test(
+            &self,
+            request: Request<proto::TestRequest>,
+        ) -> Result<Response<proto::TestResponse>, Status> {
+            let key = key(&request.into_inner().configuration);
+            let response = if key.starts_with("good-") {
+                proto::test_response::Response::Success(true)
+            } else {
+                proto::test_response::Response::Failure(format!("401 for key {key}"))
+            };
+            Ok(Response::new(proto::TestResponse {
+                response: Some(response),
+            }))
+        }
+
+        async fn schema(
+            &self,
+            _: Request<proto::SchemaRequest>,
+        ) -> Result<Response<proto::SchemaResponse>, Status> {
+            Ok(Response::new(proto::SchemaResponse {
+                response: Some(proto::schema_response::Response::WithoutSchema(
+                    proto::TableList { tables: vec![] },
+                )),
+                selection_not_supported: None,
+            }))
+        }
+
+        type UpdateStream =
+            tokio_stream::Iter<std::vec::IntoIter<Result<proto::UpdateResponse, Status>>>;
+
+        async fn update(
+            &self,
+            request: Request<proto::UpdateRequest>,
+        ) -> Result<Response<Self::UpdateStream>, Status> {
+            let key = key(&request.into_inner().configuration);
+            let warning = proto::UpdateResponse {
+                operation: Some(Operation::Warning(proto::Warning {
+                    message: format!("slow responses for key {key}"),
+                })),
+            };
+            let failure = Status::internal(format!("the source refused key {key}"));
+            Ok(Response::new(tokio_stream::iter(vec![
+                Ok(warning),
+                Err(failure),
+            ])))
+        }
+    }
+
+    pub fn server() -> SourceConnectorServer<Careless> {
+        SourceConnectorServer::new(Careless)
+    }
+}
+
+/// Runs the tester against the careless connector with `key`; returns stdout and stderr.
+async fn against_careless(key: &str) -> (bool, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(careless::server())
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let configuration = write_configuration(dir.path(), key);
+    let output = tester(vec![
+        "--port".into(),
+        port.to_string(),
+        "--configuration".into(),
+        configuration.display().to_string(),
+        "--files".into(),
+        dir.path().join("files").display().to_string(),
+    ])
+    .await;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tester_hides_the_form_s_password_fields_when_the_connector_does_not() {
+    let bad = "bad-key-0123456789";
+    let (ok, text) = against_careless(bad).await;
+    assert!(!ok);
+    assert!(
+        text.contains("setup test `connect` (Connecting) failed: 401 for key ***"),
+        "{text}"
+    );
+    assert!(!text.contains(bad), "{text}");
+
+    let good = "good-key-0123456789";
+    let (ok, text) = against_careless(good).await;
+    assert!(!ok, "the sync ends with an error status: {text}");
+    assert!(text.contains("slow responses for key ***"), "{text}");
+    assert!(text.contains("the source refused key ***"), "{text}");
+    assert!(text.contains("SYNC FAILED"), "{text}");
+    assert!(!text.contains(good), "{text}");
+}
