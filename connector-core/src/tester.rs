@@ -272,22 +272,13 @@ fn selected(tables: Vec<TableSchema>, selection: &Selection) -> Vec<TableSchema>
     tables
         .into_iter()
         .filter_map(|mut table| {
-            let choice = selection
-                .table(table.schema.as_deref(), &table.name)?
-                .with_keys(table.primary_key().map(|k| k.name.as_ref()));
+            let choice = selection.table(&table)?;
             if !choice.is_everything() {
                 table.columns.to_mut().retain(|c| choice.column(&c.name));
             }
             Some(table)
         })
         .collect()
-}
-
-/// What the selection keeps of a table, its key columns always.
-fn choose(selection: &Selection, table: &TableRef) -> Option<TableChoice> {
-    selection
-        .table(table.schema.as_deref(), &table.name)
-        .map(|c| c.with_keys(table.primary_key().map(|k| k.name.as_ref())))
 }
 
 /// Applies an `Update` stream to a warehouse sink, on a thread where blocking is fine.
@@ -313,7 +304,7 @@ impl StreamWriter {
                 .iter()
                 .map(|t| {
                     let key = (t.schema.as_deref().map(str::to_string), t.name.to_string());
-                    (key, (t.clone(), choose(&selection, t)))
+                    (key, (t.clone(), selection.table(t)))
                 })
                 .collect(),
             declared,
@@ -405,7 +396,7 @@ impl StreamWriter {
                         table.name.to_string(),
                     );
                     let table = TableRef::from(table);
-                    let choice = choose(&self.selection, &table);
+                    let choice = self.selection.table(&table);
                     self.tables.entry(key).or_insert((table, choice));
                 }
                 Ok(())
@@ -420,11 +411,14 @@ impl StreamWriter {
 
     /// A record of a `record` message.
     fn write(&mut self, record: proto::Record) -> Result<(), SyncError> {
-        let cells = record.data.into_iter().map(|(column, value)| {
-            wire::value_from_wire(value)
-                .map(|value| (column.clone(), value))
-                .map_err(|why| (column, why))
-        });
+        let cells =
+            record
+                .data
+                .into_iter()
+                .map(|(column, value)| match wire::value_from_wire(value) {
+                    Ok(value) => Ok((column, value)),
+                    Err(why) => Err((column, why)),
+                });
         self.write_cells(
             record.schema_name.as_deref(),
             &record.table_name,
@@ -459,7 +453,7 @@ impl StreamWriter {
                 table = table.in_schema(schema.clone());
             }
             let table = TableRef::from(table);
-            let choice = choose(selection, &table);
+            let choice = selection.table(&table);
             (table, choice)
         });
         let Some(choice) = choice else {

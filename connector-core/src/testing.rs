@@ -164,7 +164,7 @@ pub async fn debug_and_served<C: Connector>(
     configuration: serde_json::Value,
     runs: usize,
 ) -> anyhow::Result<Vec<(String, String)>> {
-    use crate::warehouse::{Files, Naming, Warehouse};
+    use crate::warehouse::{Files, Naming};
     use anyhow::Context as _;
 
     let map = configuration_map(configuration);
@@ -186,11 +186,6 @@ pub async fn debug_and_served<C: Connector>(
     ));
     let mut client =
         crate::tester::connect(&address.to_string(), std::time::Duration::from_secs(5)).await?;
-    let dump = |files: &Files| -> anyhow::Result<String> {
-        let warehouse = Warehouse::open(&files.warehouse, Naming::Fivetran)?;
-        let state = std::fs::read_to_string(&files.state).unwrap_or_default();
-        Ok(format!("{}\nstate: {}\n", warehouse.dump()?, state.trim()))
-    };
     let mut dumps = Vec::with_capacity(runs);
     for run in 1..=runs {
         let (sink, outcome) =
@@ -209,7 +204,10 @@ pub async fn debug_and_served<C: Connector>(
         .await?;
         drop(sink);
         outcome.with_context(|| format!("run {run} through `serve` and the tester"))?;
-        dumps.push((dump(&local_files)?, dump(&served_files)?));
+        dumps.push((
+            dump_with_state(&local_files)?,
+            dump_with_state(&served_files)?,
+        ));
     }
     let _ = stop.send(());
     server.await??;
@@ -232,4 +230,14 @@ pub async fn assert_served_like_debug<C: Connector>(configuration: serde_json::V
             "run {run}: the served warehouse differs from debug's\n--- debug\n{debug}\n--- served\n{served}"
         );
     }
+}
+
+/// The canonical dump of the local warehouse of `files`, with its state file (empty when there
+/// is none) appended: what two runs must agree on.
+#[cfg(feature = "local")]
+pub fn dump_with_state(files: &crate::warehouse::Files) -> anyhow::Result<String> {
+    use crate::warehouse::{Naming, Warehouse};
+    let warehouse = Warehouse::open(&files.warehouse, Naming::Fivetran)?;
+    let state = std::fs::read_to_string(&files.state).unwrap_or_default();
+    Ok(format!("{}\nstate: {}\n", warehouse.dump()?, state.trim()))
 }

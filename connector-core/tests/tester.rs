@@ -8,8 +8,8 @@ use std::process::{Command, Output};
 use connector_core::grpc::{ServeOptions, serve_on, server::bind};
 use connector_core::local::sync_into_warehouse;
 use connector_core::prelude::*;
-use connector_core::testing::configuration_map;
-use connector_core::warehouse::{Files, Naming, Warehouse};
+use connector_core::testing::{configuration_map, dump_with_state};
+use connector_core::warehouse::{Files, Naming};
 
 const SECRET: &str = "key-0123456789abcdef";
 
@@ -98,9 +98,7 @@ async fn tester(args: Vec<String>) -> Output {
 }
 
 fn dump(files: &Files) -> String {
-    let warehouse = Warehouse::open(&files.warehouse, Naming::Fivetran).unwrap();
-    let state = std::fs::read_to_string(&files.state).unwrap();
-    format!("{}\nstate: {state}", warehouse.dump().unwrap())
+    dump_with_state(files).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

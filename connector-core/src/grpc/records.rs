@@ -10,6 +10,7 @@ use prost::encoding::{
 };
 use prost::{DecodeError, Message};
 
+use super::wire;
 use crate::proto;
 use crate::record::{Record, RecordKind};
 use crate::value::Value;
@@ -78,7 +79,7 @@ impl Records {
             put_string(1, schema, body);
         }
         put_string(2, &record.table.name, body);
-        let kind = crate::grpc::wire::record_type(record.kind) as u64;
+        let kind = wire::record_type(record.kind) as u64;
         if record.kind != RecordKind::Upsert {
             encode_key(3, WireType::Varint, body);
             encode_varint(kind, body);
@@ -250,10 +251,7 @@ fn value_of(bytes: &[u8]) -> Result<Value, String> {
         value = match field(&mut rest)? {
             (1, _) => Value::Null,
             (2, Field::Varint(n)) => Value::Bool(n != 0),
-            (3, Field::Varint(n)) => Value::Short(
-                i16::try_from(n as i64 as i32)
-                    .map_err(|_| format!("SHORT value {n} is out of range"))?,
-            ),
+            (3, Field::Varint(n)) => Value::Short(wire::short(n as i64 as i32)?),
             (4, Field::Varint(n)) => Value::Int(n as i64 as i32),
             (5, Field::Varint(n)) => Value::Long(n as i64),
             (6, Field::Fixed32(n)) => Value::Float(f32::from_bits(n)),
@@ -266,19 +264,12 @@ fn value_of(bytes: &[u8]) -> Result<Value, String> {
                     _ => Value::UtcDatetime(instant),
                 }
             }
-            (11, Field::Bytes(b)) => {
-                let t = text(b)?;
-                Value::Decimal(
-                    t.parse::<rust_decimal::Decimal>()
-                        .or_else(|_| rust_decimal::Decimal::from_scientific(t))
-                        .map_err(|_| format!("`{t}` is not a decimal"))?,
-                )
-            }
+            (11, Field::Bytes(b)) => Value::Decimal(wire::decimal(text(b)?)?),
             (12, Field::Bytes(b)) => Value::Binary(b.to_vec()),
             (13, Field::Bytes(b)) => Value::String(text(b)?.to_string()),
             (14, Field::Bytes(b)) => Value::Json(text(b)?.to_string()),
             (15, Field::Bytes(b)) => Value::Xml(text(b)?.to_string()),
-            (16, _) => return Err("a source connector cannot send NAIVE_TIME values".into()),
+            (16, _) => return Err(wire::NAIVE_TIME_REFUSED.to_string()),
             (tag, _) => return Err(format!("an unknown value field {tag}")),
         };
     }
@@ -286,19 +277,16 @@ fn value_of(bytes: &[u8]) -> Result<Value, String> {
 }
 
 fn timestamp(bytes: &[u8]) -> Result<chrono::DateTime<chrono::Utc>, String> {
-    let (mut seconds, mut nanos) = (0_i64, 0_i64);
+    let (mut seconds, mut nanos) = (0_i64, 0_i32);
     let mut rest = bytes;
     while !rest.is_empty() {
         match field(&mut rest)? {
             (1, Field::Varint(n)) => seconds = n as i64,
-            (2, Field::Varint(n)) => nanos = i64::from(n as i32),
+            (2, Field::Varint(n)) => nanos = n as i32,
             _ => {}
         }
     }
-    u32::try_from(nanos)
-        .ok()
-        .and_then(|nanos| chrono::DateTime::from_timestamp(seconds, nanos))
-        .ok_or_else(|| format!("timestamp {seconds}s {nanos}ns is out of range"))
+    wire::instant(seconds, nanos)
 }
 
 fn put_string(tag: u32, text: &str, buf: &mut Vec<u8>) {

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::proto;
+use crate::schema::TableSchema;
 
 /// A resolved selection, asked per table.
 #[derive(Debug, Clone, Default)]
@@ -41,7 +42,7 @@ impl TableChoice {
 
     /// The same choice with the key columns always sent: a record without its key cannot be
     /// applied, so the selection cannot leave a key out.
-    pub fn with_keys<'a>(mut self, keys: impl IntoIterator<Item = &'a str>) -> TableChoice {
+    fn with_keys<'a>(mut self, keys: impl IntoIterator<Item = &'a str>) -> TableChoice {
         for key in keys {
             self.columns.insert(key.to_string(), true);
         }
@@ -74,8 +75,14 @@ impl Selection {
         }
     }
 
-    /// What is sent of table `table` of schema `schema`, or `None` when it is excluded.
-    pub fn table(&self, schema: Option<&str>, table: &str) -> Option<TableChoice> {
+    /// What is sent of `table` (its key columns always), or `None` when it is excluded.
+    pub fn table(&self, table: &TableSchema) -> Option<TableChoice> {
+        self.by_name(table.schema.as_deref(), &table.name)
+            .map(|choice| choice.with_keys(table.primary_key().map(|k| k.name.as_ref())))
+    }
+
+    /// What the selection says of table `table` of schema `schema`, by name alone.
+    fn by_name(&self, schema: Option<&str>, table: &str) -> Option<TableChoice> {
         use proto::selection::Selection as Rule;
         match &self.rule {
             None => Some(TableChoice::everything()),
@@ -216,7 +223,7 @@ mod tests {
 
     #[test]
     fn no_selection_sends_everything() {
-        let choice = Selection::everything().table(None, "t").unwrap();
+        let choice = Selection::everything().by_name(None, "t").unwrap();
         assert!(choice.is_everything());
         assert!(choice.column("anything"));
     }
@@ -230,18 +237,18 @@ mod tests {
             ],
             "include_new_tables": true
         }}));
-        let kept = s.table(None, "kept").unwrap();
+        let kept = s.by_name(None, "kept").unwrap();
         assert!(kept.column("name"));
         assert!(!kept.column("secret"));
         assert!(!kept.column("new_column"), "include_new_columns is false");
         let keyed = kept.clone().with_keys(["secret"]);
         assert!(keyed.column("secret"), "a key column is always sent");
-        assert_eq!(s.table(None, "dropped"), None);
-        assert!(s.table(None, "brand_new").unwrap().is_everything());
+        assert_eq!(s.by_name(None, "dropped"), None);
+        assert!(s.by_name(None, "brand_new").unwrap().is_everything());
 
         let closed =
             selection(json!({"without_schema": {"tables": [], "include_new_tables": false}}));
-        assert_eq!(closed.table(None, "brand_new"), None);
+        assert_eq!(closed.by_name(None, "brand_new"), None);
     }
 
     #[test]
@@ -254,10 +261,10 @@ mod tests {
             ],
             "include_new_schemas": true
         }}));
-        assert!(s.table(Some("sales"), "orders").is_some());
-        assert_eq!(s.table(Some("sales"), "refunds"), None);
-        assert_eq!(s.table(Some("hr"), "people"), None);
-        assert!(s.table(Some("new_schema"), "t").is_some());
+        assert!(s.by_name(Some("sales"), "orders").is_some());
+        assert_eq!(s.by_name(Some("sales"), "refunds"), None);
+        assert_eq!(s.by_name(Some("hr"), "people"), None);
+        assert!(s.by_name(Some("new_schema"), "t").is_some());
     }
 
     #[test]

@@ -157,14 +157,12 @@ async fn shutdown_signal() {
     }
 }
 
-/// The configuration map of a request, the redactor of its secrets, and the guard that hides
-/// them in every log line while the request is served.
-fn configuration<C: Connector>(
-    map: ConfigurationMap,
-) -> (ConfigurationMap, Redactor, log::HiddenSecrets) {
-    let redactor = Redactor::for_configuration::<C::Config>(&map);
+/// The redactor of a request's secrets, and the guard that hides them in every log line while
+/// the request is served.
+fn secrets<C: Connector>(map: &ConfigurationMap) -> (Redactor, log::HiddenSecrets) {
+    let redactor = Redactor::for_configuration::<C::Config>(map);
     let hidden = log::hide_secrets(&redactor);
-    (map, redactor, hidden)
+    (redactor, hidden)
 }
 
 /// Runs a handler's work (the connector's own code) on a task of its own, so that a panic in it
@@ -206,8 +204,8 @@ impl<C: Connector> SourceConnector for Service<C> {
     ) -> Result<Response<proto::TestResponse>, Status> {
         use proto::test_response::Response as Outcome;
         let request = request.into_inner();
-        let (map, redactor, _hidden) = configuration::<C>(request.configuration);
-        let name = request.name;
+        let (map, name) = (request.configuration, request.name);
+        let (redactor, _hidden) = secrets::<C>(&map);
         let test_redactor = redactor.clone();
         let outcome = guarded(&redactor, async move {
             let test = C::Config::setup_tests()
@@ -243,7 +241,8 @@ impl<C: Connector> SourceConnector for Service<C> {
         &self,
         request: Request<proto::SchemaRequest>,
     ) -> Result<Response<proto::SchemaResponse>, Status> {
-        let (map, redactor, _hidden) = configuration::<C>(request.into_inner().configuration);
+        let map = request.into_inner().configuration;
+        let (redactor, _hidden) = secrets::<C>(&map);
         let config =
             C::Config::from_map(&map).map_err(|e| Status::invalid_argument(e.to_string()))?;
         let schema_redactor = redactor.clone();
@@ -266,7 +265,8 @@ impl<C: Connector> SourceConnector for Service<C> {
         request: Request<proto::UpdateRequest>,
     ) -> Result<Response<Self::UpdateStream>, Status> {
         let request = request.into_inner();
-        let (map, redactor, hidden) = configuration::<C>(request.configuration);
+        let map = request.configuration;
+        let (redactor, hidden) = secrets::<C>(&map);
         C::Config::from_map(&map).map_err(|e| Status::invalid_argument(e.to_string()))?;
         let state = request.state_json;
         driver::parse_state::<C::State>(state.as_deref())

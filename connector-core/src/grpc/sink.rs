@@ -71,10 +71,7 @@ impl GrpcSink {
     fn choose(&mut self, table: &TableRef) -> usize {
         let address = table.address();
         if !self.choices.contains_key(&address) {
-            let choice = self
-                .selection
-                .table(table.schema.as_deref(), &table.name)
-                .map(|c| c.with_keys(table.primary_key().map(|k| k.name.as_ref())));
+            let choice = self.selection.table(table);
             self.choices.insert(address, choice);
         }
         address

@@ -239,36 +239,46 @@ pub fn value_from_wire(value: proto::ValueType) -> Result<Value, String> {
     Ok(match value.inner {
         None | Some(Inner::Null(_)) => Value::Null,
         Some(Inner::Bool(b)) => Value::Bool(b),
-        Some(Inner::Short(n)) => {
-            Value::Short(i16::try_from(n).map_err(|_| format!("SHORT value {n} is out of range"))?)
-        }
+        Some(Inner::Short(n)) => Value::Short(short(n)?),
         Some(Inner::Int(n)) => Value::Int(n),
         Some(Inner::Long(n)) => Value::Long(n),
         Some(Inner::Float(f)) => Value::Float(f),
         Some(Inner::Double(f)) => Value::Double(f),
-        Some(Inner::Decimal(text)) => Value::Decimal(
-            Decimal::from_str(&text)
-                .or_else(|_| Decimal::from_scientific(&text))
-                .map_err(|_| format!("`{text}` is not a decimal"))?,
-        ),
-        Some(Inner::NaiveDate(t)) => Value::NaiveDate(instant(&t)?.date_naive()),
-        Some(Inner::NaiveDatetime(t)) => Value::NaiveDatetime(instant(&t)?.naive_utc()),
-        Some(Inner::UtcDatetime(t)) => Value::UtcDatetime(instant(&t)?),
+        Some(Inner::Decimal(text)) => Value::Decimal(decimal(&text)?),
+        Some(Inner::NaiveDate(t)) => Value::NaiveDate(instant(t.seconds, t.nanos)?.date_naive()),
+        Some(Inner::NaiveDatetime(t)) => {
+            Value::NaiveDatetime(instant(t.seconds, t.nanos)?.naive_utc())
+        }
+        Some(Inner::UtcDatetime(t)) => Value::UtcDatetime(instant(t.seconds, t.nanos)?),
         Some(Inner::Binary(b)) => Value::Binary(b),
         Some(Inner::String(s)) => Value::String(s),
         Some(Inner::Json(s)) => Value::Json(s),
         Some(Inner::Xml(s)) => Value::Xml(s),
-        Some(Inner::NaiveTime(_)) => {
-            return Err("a source connector cannot send NAIVE_TIME values".to_string());
-        }
+        Some(Inner::NaiveTime(_)) => return Err(NAIVE_TIME_REFUSED.to_string()),
     })
 }
 
-fn instant(t: &Timestamp) -> Result<DateTime<Utc>, String> {
-    u32::try_from(t.nanos)
+/// Why a NAIVE_TIME value read from the wire is refused.
+pub(crate) const NAIVE_TIME_REFUSED: &str = "a source connector cannot send NAIVE_TIME values";
+
+/// A SHORT value from its int32 on the wire.
+pub(crate) fn short(n: i32) -> Result<i16, String> {
+    i16::try_from(n).map_err(|_| format!("SHORT value {n} is out of range"))
+}
+
+/// A DECIMAL value from its text on the wire.
+pub(crate) fn decimal(text: &str) -> Result<Decimal, String> {
+    Decimal::from_str(text)
+        .or_else(|_| Decimal::from_scientific(text))
+        .map_err(|_| format!("`{text}` is not a decimal"))
+}
+
+/// The instant of a protobuf `Timestamp`.
+pub(crate) fn instant(seconds: i64, nanos: i32) -> Result<DateTime<Utc>, String> {
+    u32::try_from(nanos)
         .ok()
-        .and_then(|nanos| DateTime::from_timestamp(t.seconds, nanos))
-        .ok_or_else(|| format!("timestamp {}s {}ns is out of range", t.seconds, t.nanos))
+        .and_then(|nanos| DateTime::from_timestamp(seconds, nanos))
+        .ok_or_else(|| format!("timestamp {seconds}s {nanos}ns is out of range"))
 }
 
 /// A table read from the `Schema` answer. UNSPECIFIED leaves the column's type to inference.
