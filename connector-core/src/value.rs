@@ -213,13 +213,12 @@ pub(crate) fn fit_decimal(d: Decimal, precision: u8, scale: u8) -> Option<Decima
     let mut rounded =
         d.round_dp_with_strategy(u32::from(scale), RoundingStrategy::MidpointAwayFromZero);
     rounded.rescale(u32::from(scale));
-    let integer_digits = rounded
-        .trunc()
-        .abs()
-        .to_string()
-        .trim_start_matches('0')
-        .len();
-    (integer_digits + usize::from(scale) <= usize::from(precision)).then_some(rounded)
+    // The mantissa holds the integer digits and `scale` fraction digits: at most `precision`.
+    let fits = scale <= precision
+        && 10u128
+            .checked_pow(u32::from(precision))
+            .is_none_or(|limit| rounded.mantissa().unsigned_abs() < limit);
+    fits.then_some(rounded)
 }
 
 fn parse_naive_datetime(text: &str) -> Option<NaiveDateTime> {
@@ -362,6 +361,11 @@ mod tests {
         );
         let err = Value::Decimal(dec("999.995")).coerce_to(t).unwrap_err();
         assert_eq!(err, "a value of type DECIMAL does not fit DECIMAL(5, 2)");
+        assert!(Value::Decimal(dec("-999.995")).coerce_to(t).is_err());
+        assert_eq!(
+            Value::Decimal(dec("-0.004")).coerce_to(t),
+            Ok(Value::Decimal(dec("0.00")))
+        );
         assert_eq!(Value::Long(7).coerce_to(t), Ok(Value::Decimal(dec("7.00"))));
     }
 

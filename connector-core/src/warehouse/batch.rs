@@ -1,13 +1,14 @@
-//! The staged rows of one flush as an Arrow record batch, built column by column, for DuckDB's
-//! Arrow appender: one call per batch instead of one per cell. The batch's columns are those of
-//! the staging table: `_seq`, `_op`, `_synced`, `_present`, then the typed columns in order.
+//! Staged rows as an Arrow record batch, built column by column, for DuckDB's Arrow appender:
+//! one call per batch instead of one per cell. A batch is laid out for the table it goes to: a
+//! staging table (`_seq`, `_op`, `_synced`, `_present`, then the typed columns) or, for rows
+//! appended straight to the target, the target's typed columns and its system columns.
 
 use std::sync::Arc;
 
 use anyhow::bail;
 use duckdb::arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float32Builder,
-    Float64Builder, Int16Builder, Int32Builder, Int64Builder, StringBuilder,
+    ArrayRef, BinaryBuilder, BooleanArray, BooleanBuilder, Date32Builder, Decimal128Builder,
+    Float32Builder, Float64Builder, Int16Builder, Int32Builder, Int64Builder, StringBuilder,
     TimestampMicrosecondBuilder, UInt8Builder,
 };
 use duckdb::arrow::datatypes::{Field, Schema};
@@ -17,37 +18,72 @@ use super::table::StagedRow;
 use crate::schema::DataType;
 use crate::value::Value;
 
-/// The rows as a batch; `columns` are the staging table's typed columns as (position in the
-/// row's values, type). Each value already has its column's type (or is NULL); a DECIMAL is
-/// rescaled to the column's scale.
-pub(crate) fn record_batch(
-    rows: &mut [StagedRow],
-    columns: &[(usize, DataType)],
-) -> anyhow::Result<RecordBatch> {
+/// One column of a batch.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Slot {
+    /// The row's order in the run (`_seq`).
+    Seq,
+    /// The operation (`_op`): 0 upsert, 1 update, 2 delete.
+    Op,
+    /// The row's `_fivetran_synced` stamp.
+    Synced,
+    /// Which columns an update sets (`_present`), NULL for other operations.
+    Present,
+    /// `_fivetran_deleted`, false: only upserts are appended straight to a target.
+    NotDeleted,
+    /// The value at this position of the row, of this type.
+    Value(usize, DataType),
+}
+
+/// The layout of a staging table whose typed columns are `columns` (position, type).
+pub(crate) fn staging_layout(columns: &[(usize, DataType)]) -> Vec<Slot> {
+    [Slot::Seq, Slot::Op, Slot::Synced, Slot::Present]
+        .into_iter()
+        .chain(columns.iter().map(|&(i, t)| Slot::Value(i, t)))
+        .collect()
+}
+
+/// The rows as a batch laid out as `slots`. Each value already has its column's type (or is
+/// NULL); a DECIMAL is rescaled to the column's scale. Values are moved out of the rows.
+pub(crate) fn record_batch(rows: &mut [StagedRow], slots: &[Slot]) -> anyhow::Result<RecordBatch> {
     let count = rows.len();
-    let mut seq = Int64Builder::with_capacity(count);
-    let mut op = UInt8Builder::with_capacity(count);
-    let mut synced = TimestampMicrosecondBuilder::with_capacity(count).with_timezone("UTC");
-    let mut present = StringBuilder::new();
-    for row in rows.iter() {
-        seq.append_value(row.seq);
-        op.append_value(row.kind as u8);
-        synced.append_value(row.synced_micros);
-        present.append_option(row.present.as_deref());
-    }
-    let mut arrays: Vec<ArrayRef> = vec![
-        Arc::new(seq.finish()),
-        Arc::new(op.finish()),
-        Arc::new(synced.finish()),
-        Arc::new(present.finish()),
-    ];
-    for &(index, data_type) in columns {
-        let cells = rows.iter_mut().map(|row| {
-            row.values
-                .get_mut(index)
-                .map_or(Value::Null, |v| std::mem::replace(v, Value::Null))
-        });
-        arrays.push(column(cells, data_type, count)?);
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(slots.len());
+    for &slot in slots {
+        let array: ArrayRef = match slot {
+            Slot::Seq => {
+                let mut seq = Int64Builder::with_capacity(count);
+                rows.iter().for_each(|row| seq.append_value(row.seq));
+                Arc::new(seq.finish())
+            }
+            Slot::Op => {
+                let mut op = UInt8Builder::with_capacity(count);
+                rows.iter().for_each(|row| op.append_value(row.kind as u8));
+                Arc::new(op.finish())
+            }
+            Slot::Synced => {
+                let mut synced =
+                    TimestampMicrosecondBuilder::with_capacity(count).with_timezone("UTC");
+                rows.iter()
+                    .for_each(|row| synced.append_value(row.synced_micros));
+                Arc::new(synced.finish())
+            }
+            Slot::Present => {
+                let mut present = StringBuilder::new();
+                rows.iter()
+                    .for_each(|row| present.append_option(row.present.as_deref()));
+                Arc::new(present.finish())
+            }
+            Slot::NotDeleted => Arc::new(BooleanArray::from(vec![false; count])),
+            Slot::Value(index, data_type) => {
+                let cells = rows.iter_mut().map(|row| {
+                    row.values
+                        .get_mut(index)
+                        .map_or(Value::Null, |v| std::mem::replace(v, Value::Null))
+                });
+                column(cells, data_type, count)?
+            }
+        };
+        arrays.push(array);
     }
     let fields: Vec<Field> = arrays
         .iter()

@@ -7,6 +7,10 @@
 //! checkpoint one transaction applies every staged window (see `merge`), records the state in
 //! the warehouse itself, and commits; then `state.json` is rewritten. A failure rolls back to the
 //! last checkpoint.
+//!
+//! The usual incremental sync, upserts of a declared table in ascending key order, skips
+//! staging: its rows are appended straight to the target inside the window's transaction, which
+//! the checkpoint commits (see `Warehouse::appends_to_target`).
 
 mod batch;
 mod files;
@@ -27,6 +31,7 @@ use crate::schema::{DataType, TableRef, TableSchema};
 use crate::sink::{Sink, memory};
 use crate::value::Value;
 
+use batch::Slot;
 pub use files::Files;
 use sql::{duckdb_type, qualified, quote};
 use table::WarehouseTable;
@@ -102,6 +107,10 @@ pub struct Warehouse {
     path: PathBuf,
     naming: Naming,
     tables: Vec<WarehouseTable>,
+    /// Whether the window's transaction is open (rows were appended straight to a target).
+    in_transaction: bool,
+    /// Schema changes made in the open window before its checkpoint.
+    window_changes: u64,
 }
 
 impl std::fmt::Debug for Warehouse {
@@ -147,6 +156,8 @@ impl Warehouse {
             path: path.to_path_buf(),
             naming,
             tables: Vec::new(),
+            in_transaction: false,
+            window_changes: 0,
         };
         warehouse.load_tables()?;
         Ok(warehouse)
@@ -168,15 +179,6 @@ impl Warehouse {
             Some(row) => Some((row.get(0)?, row.get(1)?)),
             None => None,
         })
-    }
-
-    /// Records that the state file now holds the last committed state.
-    fn state_file_written(&self) -> anyhow::Result<()> {
-        self.connection.execute(
-            &format!("UPDATE {BOOKKEEPING}.checkpoint SET state_file_written = true"),
-            [],
-        )?;
-        Ok(())
     }
 
     /// A canonical text of the local run's tables, for comparing warehouses: each table with its
@@ -312,14 +314,17 @@ impl Warehouse {
         Ok((index, positions))
     }
 
-    /// Appends a table's buffered rows to its staging table, creating or altering that table to
-    /// match the columns first.
+    /// Appends a table's buffered rows to its target (when they may skip staging) or to its
+    /// staging table, creating or altering that table to match the columns first.
     fn flush(&mut self, index: usize) -> anyhow::Result<()> {
-        let stage = merge::stage_name(index);
-        let table = &mut self.tables[index];
-        if table.buffer.is_empty() {
+        if self.tables[index].buffer.is_empty() {
             return Ok(());
         }
+        if self.appends_to_target(index)? {
+            return self.append_to_target(index);
+        }
+        let stage = merge::stage_name(index);
+        let table = &mut self.tables[index];
         let typed: Vec<(usize, DataType)> = table
             .columns
             .iter()
@@ -372,7 +377,8 @@ impl Warehouse {
                 }
             }
         }
-        let batch = batch::record_batch(&mut table.buffer, &table.stage_columns)?;
+        let layout = batch::staging_layout(&table.stage_columns);
+        let batch = batch::record_batch(&mut table.buffer, &layout)?;
         table.staged += table.buffer.len();
         table.buffer.clear();
         let mut appender = self
@@ -383,27 +389,121 @@ impl Warehouse {
         Ok(())
     }
 
-    /// Applies every staged window in one transaction with `state_json` recorded (when given).
-    /// Returns the schema changes it made.
+    /// Whether table `index`'s buffered rows may skip staging and go straight to the target,
+    /// inside the window's transaction, because appending them is what the merge would do: so
+    /// far in this window only upserts, none staged and no truncate; every column declared (so
+    /// its type cannot change) with its type in the target already (or a new column), none
+    /// JSON; one integer key, ascending through the window from above the target's largest.
+    /// When they may, the transaction is opened and the target created or given its new
+    /// columns.
+    fn appends_to_target(&mut self, index: usize) -> anyhow::Result<bool> {
+        let table = &self.tables[index];
+        let eligible = table.keyed
+            && table.staged == 0
+            && table.truncates.is_empty()
+            && table.kinds == [true, false, false]
+            && table.columns.iter().all(|c| {
+                c.declared
+                    && c.data_type.is_some_and(|t| t != DataType::Json)
+                    && (c.target_type.is_none() || c.target_type == c.data_type)
+            });
+        let Some(first) = table.ascending.first().filter(|_| eligible) else {
+            return Ok(false);
+        };
+        let largest = match table.largest_key {
+            Some(largest) => largest,
+            None if !table.created => None,
+            None => self.read_largest_key(index)?,
+        };
+        self.tables[index].largest_key = Some(largest);
+        if largest.is_some_and(|largest| first <= largest) {
+            return Ok(false);
+        }
+        self.begin()?;
+        self.window_changes += self.evolve(index)?;
+        Ok(true)
+    }
+
+    /// Appends a table's buffered rows (upserts) to its target, as rows of the target.
+    fn append_to_target(&mut self, index: usize) -> anyhow::Result<()> {
+        let table = &mut self.tables[index];
+        let mut layout: Vec<Slot> = Vec::with_capacity(table.columns.len() + 2);
+        let mut names: Vec<&str> = Vec::with_capacity(table.columns.len() + 2);
+        for (i, column) in table.columns.iter().enumerate() {
+            let data_type = column.data_type.expect("a declared column has a type");
+            layout.push(Slot::Value(i, data_type));
+            names.push(&column.name);
+        }
+        layout.extend([Slot::NotDeleted, Slot::Synced]);
+        names.extend([memory::DELETED, memory::SYNCED]);
+        let batch = batch::record_batch(&mut table.buffer, &layout)?;
+        table.appended += table.buffer.len();
+        table.buffer.clear();
+        let mut appender =
+            self.connection
+                .appender_with_columns_to_db(&table.name, &table.schema, &names)?;
+        appender.append_record_batch(batch)?;
+        appender.flush()?;
+        Ok(())
+    }
+
+    /// The largest key in table `index`'s target (its key is one integer column).
+    fn read_largest_key(&self, index: usize) -> anyhow::Result<Option<i64>> {
+        let table = &self.tables[index];
+        let key = table
+            .columns
+            .iter()
+            .find(|c| c.primary_key)
+            .ok_or_else(|| anyhow!("table `{}` has no key column", table.qualified_name()))?;
+        Ok(self.connection.query_row(
+            &format!(
+                "SELECT max({}) FROM {}",
+                quote(&key.name),
+                qualified(&table.schema, &table.name)
+            ),
+            [],
+            |row| row.get::<_, Option<i64>>(0),
+        )?)
+    }
+
+    /// Opens the window's transaction, unless it is open.
+    fn begin(&mut self) -> anyhow::Result<()> {
+        if !self.in_transaction {
+            self.connection.execute_batch("BEGIN TRANSACTION")?;
+            self.in_transaction = true;
+        }
+        Ok(())
+    }
+
+    /// Applies every staged window in the window's transaction with the checkpoint recorded
+    /// (see `apply`), and commits. Returns the schema changes the window made.
     fn commit(&mut self, state: Option<(&str, &str)>) -> anyhow::Result<u64> {
         for index in 0..self.tables.len() {
             self.flush(index)?;
         }
-        self.connection.execute_batch("BEGIN TRANSACTION")?;
+        self.begin()?;
         match self.apply(state) {
             Ok(changes) => {
+                self.in_transaction = false;
                 self.connection.execute_batch("COMMIT")?;
+                let changes = changes + std::mem::take(&mut self.window_changes);
                 self.end_window(true)?;
                 Ok(changes)
             }
             Err(error) => {
                 // The transaction is what keeps the warehouse at the last checkpoint.
+                self.in_transaction = false;
                 let _ = self.connection.execute_batch("ROLLBACK");
                 Err(error)
             }
         }
     }
 
+    /// The statements of a commit. `state` is the checkpoint's (previous, current) state,
+    /// recorded as not yet in the state file; `None` is the sync's end, when the state file
+    /// holds the last checkpoint's state (the sink rewrote it after that checkpoint), which is
+    /// recorded with the tail. Recording each rewrite with the next commit instead of in its own
+    /// spares a durable commit per checkpoint.
     fn apply(&mut self, state: Option<(&str, &str)>) -> anyhow::Result<u64> {
         let mut changes = 0;
         for index in 0..self.tables.len() {
@@ -413,7 +513,7 @@ impl Warehouse {
                 continue; // nothing typed to create it with yet
             }
             let stage = merge::stage_name(index);
-            let statements = if self.keys_are_new(index) {
+            let statements = if self.keys_are_new(index)? {
                 vec![merge::append(table, &stage)]
             } else {
                 merge::statements(table, &stage)
@@ -427,13 +527,21 @@ impl Warehouse {
                 })?;
             }
         }
-        if let Some((previous, current)) = state {
-            self.connection
-                .execute(&format!("DELETE FROM {BOOKKEEPING}.checkpoint"), [])?;
-            self.connection.execute(
-                &format!("INSERT INTO {BOOKKEEPING}.checkpoint VALUES (?, ?, false)"),
-                [previous, current],
-            )?;
+        match state {
+            Some((previous, current)) => {
+                self.connection
+                    .execute(&format!("DELETE FROM {BOOKKEEPING}.checkpoint"), [])?;
+                self.connection.execute(
+                    &format!("INSERT INTO {BOOKKEEPING}.checkpoint VALUES (?, ?, false)"),
+                    [previous, current],
+                )?;
+            }
+            None => {
+                self.connection.execute(
+                    &format!("UPDATE {BOOKKEEPING}.checkpoint SET state_file_written = true"),
+                    [],
+                )?;
+            }
         }
         Ok(changes)
     }
@@ -494,38 +602,41 @@ impl Warehouse {
         Ok(changes)
     }
 
-    /// Whether table `index`'s window is only upserts with ascending integer keys, all above
-    /// the largest key already in the target (so appending it is the same as merging it).
-    fn keys_are_new(&self, index: usize) -> bool {
+    /// Whether table `index`'s staged window is only upserts with ascending integer keys, all
+    /// above the largest key already in the target (so appending it is the same as merging it).
+    fn keys_are_new(&self, index: usize) -> anyhow::Result<bool> {
         let table = &self.tables[index];
         let Some(first) = table.ascending.first() else {
-            return false;
+            return Ok(false);
         };
         if table.kinds != [true, false, false] || !table.truncates.is_empty() || table.staged == 0 {
-            return false;
+            return Ok(false);
         }
-        let Some(key) = table.columns.iter().find(|c| c.primary_key) else {
-            return false;
+        // Rows appended straight to the target in this window are not in the known largest.
+        let largest = match table.largest_key {
+            Some(largest) if table.appended == 0 => largest,
+            _ => self.read_largest_key(index)?,
         };
-        let largest = self.connection.query_row(
-            &format!(
-                "SELECT max({}) FROM {}",
-                quote(&key.name),
-                qualified(&table.schema, &table.name)
-            ),
-            [],
-            |row| row.get::<_, Option<i64>>(0),
-        );
-        match largest {
-            Ok(None) => true,
-            Ok(Some(largest)) => first > largest,
-            Err(_) => false,
-        }
+        Ok(largest.is_none_or(|largest| first > largest))
     }
 
-    /// Forgets the window: staging tables dropped, buffers and truncates cleared.
+    /// Forgets the window: staging tables dropped, buffers and truncates cleared, and the
+    /// window's transaction rolled back if it is still open (the window failed).
     fn end_window(&mut self, committed: bool) -> anyhow::Result<()> {
+        if self.in_transaction {
+            self.in_transaction = false;
+            self.connection.execute_batch("ROLLBACK")?;
+        }
+        self.window_changes = 0;
         for (index, table) in self.tables.iter_mut().enumerate() {
+            // A window appended straight to the target ends at its last key; any other change
+            // to the target leaves its largest key to be read again.
+            let untouched = table.staged == 0 && table.truncates.is_empty();
+            table.largest_key = match (committed && untouched, table.appended) {
+                (true, 0) => table.largest_key,
+                (true, _) => table.ascending.last().map(Some),
+                (false, _) => None,
+            };
             if !table.stage_columns.is_empty() {
                 self.connection.execute_batch(&format!(
                     "DROP TABLE IF EXISTS temp.main.{}",
@@ -535,6 +646,7 @@ impl Warehouse {
             table.stage_columns.clear();
             table.buffer.clear();
             table.staged = 0;
+            table.appended = 0;
             table.truncates.clear();
             table.kinds = [false; 3];
             table.ascending = table::Ascending::default();
@@ -718,8 +830,8 @@ impl Sink for WarehouseSink {
             previous
         };
         self.schema_changes += committed?;
-        self.files.write_state(state_json)?;
-        self.warehouse.state_file_written()
+        // That the file holds this state is recorded with the next commit (see `apply`).
+        self.files.write_state(state_json)
     }
 
     fn finish(&mut self) -> anyhow::Result<()> {

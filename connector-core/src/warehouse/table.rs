@@ -54,6 +54,11 @@ pub(crate) struct WarehouseTable {
     pub buffer: Vec<StagedRow>,
     /// Number of rows in the staging table for this window.
     pub staged: usize,
+    /// Number of rows appended straight to the target in this window (see `Warehouse::flush`).
+    pub appended: usize,
+    /// The target's largest key when known (`Some(None)`: the target is empty), for a table
+    /// whose key is one integer column; `None` when it must be read again.
+    pub largest_key: Option<Option<i64>>,
     /// The staging table's value columns, in its order: (column index, type).
     pub stage_columns: Vec<(usize, DataType)>,
     /// Truncates in this window: (sequence number, stamp in microseconds).
@@ -91,6 +96,11 @@ impl Ascending {
     pub fn first(&self) -> Option<i64> {
         self.first.filter(|_| !self.broken)
     }
+
+    /// The window's last (and largest) key, when every key so far ascended.
+    pub fn last(&self) -> Option<i64> {
+        self.last.filter(|_| !self.broken)
+    }
 }
 
 impl WarehouseTable {
@@ -117,6 +127,8 @@ impl WarehouseTable {
             source_tables: Vec::new(),
             buffer: Vec::new(),
             staged: 0,
+            appended: 0,
+            largest_key: None,
             stage_columns: Vec::new(),
             truncates: Vec::new(),
             kinds: [false; 3],
@@ -300,15 +312,19 @@ impl WarehouseTable {
 
     /// Converts a value to its column's type; types an untyped column; widens an inferred one.
     fn fit(&mut self, index: usize, value: Value) -> anyhow::Result<Value> {
-        let table = self.qualified_name();
         let column = &mut self.columns[index];
         let Some(value_type) = value.data_type() else {
             return Ok(Value::Null);
         };
         match (column.declared, column.data_type) {
-            (true, Some(declared)) => value
-                .coerce_to(declared)
-                .map_err(|why| anyhow!("table `{table}`, column `{}`: {why}", column.name)),
+            (true, Some(declared)) => value.coerce_to(declared).map_err(|why| {
+                anyhow!(
+                    "table `{}.{}`, column `{}`: {why}",
+                    self.schema,
+                    self.name,
+                    self.columns[index].name
+                )
+            }),
             (_, None) => {
                 column.data_type = Some(value_type);
                 Ok(value)

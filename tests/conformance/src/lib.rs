@@ -63,6 +63,16 @@ impl LocalRun {
     }
 
     /// The state file's JSON, or `None` when there is none.
+    /// The one integer that `sql` selects from the warehouse.
+    pub fn count(&self, sql: &str) -> i64 {
+        let warehouse = Warehouse::open(&self.files().warehouse, Naming::Fivetran)
+            .expect("the warehouse opens");
+        warehouse
+            .connection()
+            .query_row(sql, [], |row| row.get(0))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     pub fn state(&self) -> Option<serde_json::Value> {
         let text = std::fs::read_to_string(self.files().state).ok()?;
         Some(serde_json::from_str(&text).expect("the state file is JSON"))

@@ -545,3 +545,156 @@ async fn text_widening_reads_the_same_within_and_across_runs() {
     assert_eq!(texts(&within), expected);
     assert_eq!(texts(&across), expected);
 }
+
+/// Upserts that start in key order go straight to the target table; when a later operation of
+/// the same window breaks the order (an update, a delete, a lower key, a truncate), the rest is
+/// staged and merged over those rows. Windows here are longer than the staging buffer (4,096
+/// rows), so both paths meet inside one window.
+mod key_order_broken {
+    use connector_core::prelude::*;
+
+    #[table(name = "events")]
+    pub struct Event {
+        #[primary_key]
+        pub id: i64,
+        pub run: String,
+    }
+
+    #[derive(Configuration)]
+    pub struct Config {
+        pub run: u32,
+    }
+
+    fn event(id: i64, run: &str) -> Event {
+        Event {
+            id,
+            run: run.into(),
+        }
+    }
+
+    async fn upsert_all(
+        ops: &Operations,
+        ids: std::ops::RangeInclusive<i64>,
+        run: &str,
+    ) -> Result<()> {
+        for id in ids {
+            ops.upsert(event(id, run)).await?;
+        }
+        Ok(())
+    }
+
+    #[sync(tables(Event))]
+    pub async fn update(ops: &Operations, config: &Config) -> Result<()> {
+        match config.run {
+            1 => {
+                upsert_all(ops, 1..=5000, "a").await?;
+                ops.update(Event::patch(10).run("updated")).await?;
+                ops.delete(EventKey { id: 20 }).await?;
+                ops.upsert(event(3, "late")).await?;
+                ops.upsert(event(5001, "a")).await?;
+                ops.checkpoint(&json!({"run": 1})).await?;
+            }
+            2 => {
+                upsert_all(ops, 5002..=9200, "b").await?;
+                ops.checkpoint(&json!({"run": 2, "window": 1})).await?;
+                // Below the largest key of the window just committed: merged, not appended;
+                // the merge raises the largest key to 9300.
+                ops.upsert(event(9150, "again")).await?;
+                ops.upsert(event(9300, "again")).await?;
+                ops.checkpoint(&json!({"run": 2, "window": 2})).await?;
+                // Ascending, but from below 9300: merged.
+                upsert_all(ops, 9201..=13500, "b").await?;
+                ops.checkpoint(&json!({"run": 2, "window": 3})).await?;
+                upsert_all(ops, 13501..=17800, "b").await?;
+                ops.truncate::<Event>().await?;
+                ops.upsert(event(17801, "b")).await?;
+                ops.checkpoint(&json!({"run": 2, "window": 4})).await?;
+            }
+            _ => {
+                upsert_all(ops, 17802..=22000, "c").await?;
+                bail!("the source went away");
+            }
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_window_that_breaks_key_order_merges_over_the_rows_already_appended() {
+    let run = LocalRun::new();
+    let sync = |number: u32| {
+        let run = &run;
+        async move {
+            run.sync::<key_order_broken::update>(json!({ "run": number }))
+                .await
+        }
+    };
+    let run_of = |id: i64| {
+        run.count(&format!(
+            "SELECT CASE run WHEN 'a' THEN 1 WHEN 'updated' THEN 2 WHEN 'late' THEN 3 \
+             WHEN 'b' THEN 4 WHEN 'again' THEN 5 ELSE 0 END FROM tester.events WHERE id = {id}"
+        ))
+    };
+
+    sync(1).await.unwrap();
+    assert_eq!(run.count("SELECT count(*) FROM tester.events"), 5001);
+    assert_eq!(
+        run.count("SELECT count(DISTINCT id) FROM tester.events"),
+        5001
+    );
+    assert_eq!(
+        run_of(10),
+        2,
+        "the update applies to a row appended in its window"
+    );
+    assert_eq!(
+        run_of(3),
+        3,
+        "a lower key replaces the row appended before it"
+    );
+    assert_eq!(run_of(4999), 1);
+    assert_eq!(
+        run.count("SELECT count(*) FROM tester.events WHERE _fivetran_deleted"),
+        1
+    );
+    assert_eq!(
+        run.count("SELECT id FROM tester.events WHERE _fivetran_deleted"),
+        20
+    );
+    assert_eq!(
+        run.count(
+            "SELECT CAST((SELECT _fivetran_synced FROM tester.events WHERE id = 10) > \
+             (SELECT _fivetran_synced FROM tester.events WHERE id = 5000) AS BIGINT)"
+        ),
+        1,
+        "the update's stamp is later than the rows it follows"
+    );
+
+    sync(2).await.unwrap();
+    assert_eq!(run.count("SELECT count(*) FROM tester.events"), 17801);
+    assert_eq!(
+        run.count("SELECT count(DISTINCT id) FROM tester.events"),
+        17801
+    );
+    assert_eq!(run_of(9150), 5, "merged over the row of the window before");
+    assert_eq!(run_of(9300), 4, "merged over the row of the window before");
+    assert_eq!(
+        run.count("SELECT count(*) FROM tester.events WHERE NOT _fivetran_deleted"),
+        1,
+        "the truncate marks every row synced before it, appended or staged"
+    );
+    assert_eq!(
+        run.count("SELECT id FROM tester.events WHERE NOT _fivetran_deleted"),
+        17801
+    );
+    assert_eq!(run.state(), Some(json!({"run": 2, "window": 4})));
+
+    let failed = sync(3).await;
+    assert!(failed.is_err(), "run 3 fails");
+    assert_eq!(
+        run.count("SELECT count(*) FROM tester.events"),
+        17801,
+        "rows appended before the failure are rolled back"
+    );
+    assert_eq!(run.state(), Some(json!({"run": 2, "window": 4})));
+}

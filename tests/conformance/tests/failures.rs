@@ -67,7 +67,7 @@ async fn an_error_or_a_panic_rolls_back_to_the_last_checkpoint() {
         .await
         .unwrap();
     // What the clean run committed after its second checkpoint: 300 more rows and one update.
-    let clean_rows = count(&clean, "SELECT count(*) FROM tester.batches");
+    let clean_rows = clean.count("SELECT count(*) FROM tester.batches");
     assert_eq!(clean_rows, 1300);
 
     for (name, run) in [("error", LocalRun::new()), ("panic", LocalRun::new())] {
@@ -87,12 +87,12 @@ async fn an_error_or_a_panic_rolls_back_to_the_last_checkpoint() {
         );
         assert_eq!(run.state(), Some(json!({"batches": 2})), "{name}");
         assert_eq!(
-            count(&run, "SELECT count(*) FROM tester.batches"),
+            run.count("SELECT count(*) FROM tester.batches"),
             1000,
             "{name}"
         );
         assert_eq!(
-            count(&run, "SELECT count(*) FROM tester.batches WHERE batch = 99"),
+            run.count("SELECT count(*) FROM tester.batches WHERE batch = 99"),
             0,
             "{name}"
         );
@@ -103,14 +103,6 @@ async fn an_error_or_a_panic_rolls_back_to_the_last_checkpoint() {
             "{name}"
         );
     }
-}
-
-fn count(run: &LocalRun, sql: &str) -> i64 {
-    let warehouse = Warehouse::open(&run.files().warehouse, Naming::Fivetran).unwrap();
-    warehouse
-        .connection()
-        .query_row(sql, [], |row| row.get(0))
-        .unwrap()
 }
 
 /// Rows in the warehouse and batches in the state file after a kill.
@@ -246,7 +238,7 @@ async fn a_state_file_left_behind_by_a_kill_is_brought_forward_but_a_deleted_one
         Some(json!({"n": 4})),
         "resumed from checkpoint 2, not 1"
     );
-    assert_eq!(count(&run, "SELECT count(*) FROM tester.counter"), 4);
+    assert_eq!(run.count("SELECT count(*) FROM tester.counter"), 4);
 
     // A user who deletes the state file after a complete run starts over.
     std::fs::remove_file(run.files().state).unwrap();
