@@ -40,8 +40,6 @@ use table::WarehouseTable;
 pub const SCHEMA: &str = "tester";
 /// Where the warehouse keeps its own bookkeeping (the last committed state).
 const BOOKKEEPING: &str = "__connector";
-/// Rows buffered per table before they are appended to its staging table.
-const BUFFER_ROWS: usize = 4096;
 /// Rows between two updates of the progress line's counts.
 const PROGRESS_EVERY: i64 = 1024;
 /// DuckDB's memory budget: past it, staged windows and merges spill to `<warehouse>.tmp/`, so
@@ -367,7 +365,7 @@ impl Warehouse {
                 }
             }
         }
-        for row in &mut table.buffer {
+        for row in &mut table.buffer.rows {
             for &(i, data_type) in &table.stage_columns {
                 if let Some(value) = row.values.get_mut(i)
                     && !table.columns[i].declared
@@ -378,8 +376,8 @@ impl Warehouse {
             }
         }
         let layout = batch::staging_layout(&table.stage_columns);
-        let batch = batch::record_batch(&mut table.buffer, &layout)?;
-        table.staged += table.buffer.len();
+        let batch = batch::record_batch(&mut table.buffer.rows, &layout)?;
+        table.staged += table.buffer.rows.len();
         table.buffer.clear();
         let mut appender = self
             .connection
@@ -436,8 +434,8 @@ impl Warehouse {
         }
         layout.extend([Slot::NotDeleted, Slot::Synced]);
         names.extend([memory::DELETED, memory::SYNCED]);
-        let batch = batch::record_batch(&mut table.buffer, &layout)?;
-        table.appended += table.buffer.len();
+        let batch = batch::record_batch(&mut table.buffer.rows, &layout)?;
+        table.appended += table.buffer.rows.len();
         table.buffer.clear();
         let mut appender =
             self.connection
@@ -761,8 +759,14 @@ impl WarehouseSink {
         }
     }
 
+    /// The `_fivetran_synced` of the next row: now, in microseconds since the epoch, and later
+    /// than the stamp before it.
     fn stamp(&mut self) -> i64 {
-        let now = chrono::Utc::now().timestamp_micros();
+        // Straight from the system clock: chrono's `Utc::now` splits it into a date and time
+        // that would only be joined again.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
         self.last_stamp = now.max(self.last_stamp + 1);
         self.last_stamp
     }
@@ -797,7 +801,7 @@ impl Sink for WarehouseSink {
         let table = &mut self.warehouse.tables[index];
         if let Some(row) = table.stage(record, &positions, self.seq, stamp, naming)? {
             table.buffer.push(row);
-            if table.buffer.len() >= BUFFER_ROWS {
+            if table.buffer.is_full() {
                 self.warehouse.flush(index)?;
             }
         }

@@ -548,8 +548,8 @@ async fn text_widening_reads_the_same_within_and_across_runs() {
 
 /// Upserts that start in key order go straight to the target table; when a later operation of
 /// the same window breaks the order (an update, a delete, a lower key, a truncate), the rest is
-/// staged and merged over those rows. Windows here are longer than the staging buffer (4,096
-/// rows), so both paths meet inside one window.
+/// staged and merged over those rows. Each row carries 2 KB of text, so the sink's buffer
+/// (8 MB) is appended about every 3,900 rows, and both paths meet inside one window.
 mod key_order_broken {
     use connector_core::prelude::*;
 
@@ -558,6 +558,7 @@ mod key_order_broken {
         #[primary_key]
         pub id: i64,
         pub run: String,
+        pub padding: String,
     }
 
     #[derive(Configuration)]
@@ -569,6 +570,7 @@ mod key_order_broken {
         Event {
             id,
             run: run.into(),
+            padding: "x".repeat(2048),
         }
     }
 
