@@ -4,6 +4,8 @@
 //! DECIMAL(18, 4)) and owns the scenarios and their table. Each scenario runs in a child process of this binary
 //! (`local-scenario`), so that its peak RSS (`VmHWM`) is its own:
 //! - `ours`: a `#[sync]` connector run as `debug` runs it, checkpointing every N rows or once;
+//! - `ours-shuffled`: the same with the keys in a scrambled order (a permutation of the same
+//!   keys), so that no window is in key order and every checkpoint merges;
 //! - `appender`: the same rows through one plain DuckDB Appender into one table (the limit);
 //! - `dlt`: the same rows loaded by `dlt` (PyPI) with a primary key and `write_disposition="merge"`
 //!   into DuckDB, in a venv this command creates.
@@ -57,12 +59,20 @@ fn row(i: u64) -> Order {
 pub struct BenchConfig {
     pub rows: u64,
     pub every: u64,
+    /// Emit the keys scrambled (row `i` gets key `i * 7919 mod rows`).
+    #[field(default = "false")]
+    pub shuffled: bool,
 }
 
 #[sync(tables(Order))]
 pub(crate) async fn update(ops: &Operations, config: &BenchConfig) -> Result<()> {
     for i in 0..config.rows {
-        ops.upsert(row(i)).await?;
+        let mut order = row(i);
+        if config.shuffled {
+            // 7919 is prime and no factor of a round number of rows: a permutation of the keys.
+            order.id = i64::try_from(i * 7919 % config.rows).expect("fits");
+        }
+        ops.upsert(order).await?;
         if config.every > 0 && (i + 1) % config.every == 0 {
             ops.checkpoint(&json!({ "rows": i + 1 })).await?;
         }
@@ -75,10 +85,13 @@ pub(crate) async fn update(ops: &Operations, config: &BenchConfig) -> Result<()>
 pub fn scenario(args: &ScenarioArgs) {
     let started = Instant::now();
     match args.scenario.as_str() {
-        "ours" => {
+        "ours" | "ours-shuffled" => {
             let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-            let configuration =
-                configuration_map(json!({ "rows": args.rows, "every": args.every }));
+            let configuration = configuration_map(json!({
+                "rows": args.rows,
+                "every": args.every,
+                "shuffled": args.scenario == "ours-shuffled",
+            }));
             let files = Files::new(&args.dir, None);
             let (_, outcome) = runtime
                 .block_on(sync_into_warehouse::<update>(
@@ -177,6 +190,7 @@ fn run_child(scenario: &str, rows: u64, every: u64) -> Measured {
     let name = match (scenario, every) {
         ("ours", 0) => "ours: debug, one checkpoint".to_string(),
         ("ours", n) => format!("ours: debug, checkpoint every {n}"),
+        ("ours-shuffled", n) => format!("ours: keys scrambled, every {n}"),
         _ => "DuckDB Appender, one table".to_string(),
     };
     Measured {
@@ -285,6 +299,7 @@ pub fn run(args: &Args) {
     let mut results = vec![
         run_child("ours", args.rows, 10_000),
         run_child("ours", args.rows, 0),
+        run_child("ours-shuffled", args.rows, 10_000),
         run_child("appender", args.rows, 0),
     ];
     if !args.no_dlt {
