@@ -700,3 +700,55 @@ async fn a_window_that_breaks_key_order_merges_over_the_rows_already_appended() 
     );
     assert_eq!(run.state(), Some(json!({"run": 2, "window": 4})));
 }
+
+/// Rows of a declared run-time table in key order go straight to the target; a later row of
+/// the window with a column nobody declared stages the rest, and the checkpoint adds the column
+/// to a table that already holds rows of the open window.
+mod new_column_after_appended_rows {
+    use connector_core::prelude::*;
+
+    fn note(id: i64) -> Row {
+        Row::new().with("id", id).with("body", "x".repeat(2048))
+    }
+
+    #[sync(schema = schema)]
+    pub async fn update(ops: &Operations) -> Result<()> {
+        for id in 1..=5000 {
+            ops.upsert_row("notes", note(id)).await?;
+        }
+        ops.upsert_row("notes", note(5001).with("extra", 7_i64))
+            .await?;
+        ops.upsert_row("notes", note(5002)).await?;
+        ops.checkpoint(&json!({})).await?;
+        Ok(())
+    }
+
+    async fn schema() -> Result<Vec<TableSchema>> {
+        Ok(vec![
+            TableSchema::new("notes")
+                .column(Column::key("id", Some(DataType::Long)))
+                .column(Column::new("body", DataType::String)),
+        ])
+    }
+}
+
+#[tokio::test]
+async fn a_new_column_after_rows_appended_in_key_order_is_added_in_the_same_commit() {
+    let run = LocalRun::new();
+    run.sync::<new_column_after_appended_rows::update>(json!({}))
+        .await
+        .unwrap();
+    assert_eq!(run.count("SELECT count(*) FROM tester.notes"), 5002);
+    assert_eq!(
+        run.count("SELECT count(DISTINCT id) FROM tester.notes"),
+        5002
+    );
+    assert_eq!(
+        run.count("SELECT count(*) FROM tester.notes WHERE extra IS NOT NULL"),
+        1
+    );
+    assert_eq!(
+        run.count("SELECT extra FROM tester.notes WHERE id = 5001"),
+        7
+    );
+}
