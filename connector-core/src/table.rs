@@ -49,10 +49,7 @@ pub trait Patch: Send + 'static {
     label = "not listed in `#[sync(tables(...))]`",
     note = "add `{Self}` to the `tables(...)` list of the `#[sync]` attribute"
 )]
-pub trait Declared: Table {
-    /// Position of the table in the `tables(...)` list.
-    const INDEX: usize;
-}
+pub trait Declared: Table {}
 
 /// A Rust type that a `#[table]` field can have, and its Fivetran type.
 #[diagnostic::on_unimplemented(

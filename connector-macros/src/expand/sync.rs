@@ -119,12 +119,10 @@ fn connector(sync: &Sync, stub: bool) -> TokenStream {
 fn declared(sync: &Sync) -> TokenStream {
     let p = private();
     let tables: Vec<&syn::Path> = sync.attr.tables.iter().flatten().collect();
-    let impls = tables.iter().enumerate().map(|(index, path)| {
+    let impls = tables.iter().map(|path| {
         quote_spanned! {path.span()=>
             #[automatically_derived]
-            impl #p::Declared for #path {
-                const INDEX: usize = #index;
-            }
+            impl #p::Declared for #path {}
         }
     });
     let mut collisions = Vec::new();
