@@ -11,13 +11,12 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use anyhow::Context as _;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
 use tokio_stream::StreamExt as _;
-use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Request, Response, Status};
 
 use super::selection::Selection;
-use super::sink::GrpcSink;
+use super::sink::{self, GrpcSink};
 use super::{log, wire};
 use crate::config::{Configuration, ConfigurationMap, Redactor};
 use crate::connector::Connector;
@@ -28,10 +27,6 @@ use crate::proto::source_connector_server::{SourceConnector, SourceConnectorServ
 
 /// The largest message either way: 128 MiB, as the partner SDK sets.
 pub const MAX_MESSAGE_BYTES: usize = 128 * 1024 * 1024;
-
-/// `UpdateResponse`s buffered between a sync and its client. Small, so a slow client slows the
-/// source; each holds at most 100 records.
-const STREAM_BUFFER: usize = 8;
 
 /// How `serve` runs.
 #[derive(Debug, Clone, Copy, Default)]
@@ -258,7 +253,7 @@ impl<C: Connector> SourceConnector for Service<C> {
         Ok(Response::new(response))
     }
 
-    type UpdateStream = ReceiverStream<Result<proto::UpdateResponse, Status>>;
+    type UpdateStream = sink::UpdateStream;
 
     async fn update(
         &self,
@@ -271,7 +266,7 @@ impl<C: Connector> SourceConnector for Service<C> {
         let state = request.state_json;
         driver::parse_state::<C::State>(state.as_deref())
             .map_err(|e| Status::invalid_argument(e.to_string()))?;
-        let (out, stream) = mpsc::channel(STREAM_BUFFER);
+        let (out, stream) = sink::stream();
         let sink = GrpcSink::new(
             out.clone(),
             Selection::from_wire(request.selection),
@@ -332,8 +327,8 @@ impl<C: Connector> SourceConnector for Service<C> {
                 }
             };
             // The client may be gone; then nobody is left to tell.
-            let _ = out.send(Err(status)).await;
+            let _ = out.send(vec![Err(status)]).await;
         });
-        Ok(Response::new(ReceiverStream::new(stream)))
+        Ok(Response::new(stream))
     }
 }

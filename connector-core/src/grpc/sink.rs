@@ -5,7 +5,9 @@
 //! [`super::records`]) of at most [`BATCH_RECORDS`], flushed early once its encoded size passes
 //! [`BATCH_BYTES`], and always before a checkpoint or a warning; with
 //! `single_records`, each goes alone in a `record` message (for clients that predate `Records`).
-//! The stream's channel is bounded, so a slow client slows the source instead of filling memory.
+//! Finished messages go to the stream a few at a time (see [`MESSAGES_PER_SEND`]), and always
+//! with a checkpoint, warning or task. The stream's channel is bounded, so a slow client slows
+//! the source instead of filling memory.
 //! Tables and columns that the selection excludes are not sent.
 
 use std::collections::HashMap;
@@ -29,8 +31,55 @@ pub const BATCH_RECORDS: usize = 100;
 /// A batch is flushed once its records' encoded size reaches this many bytes.
 pub const BATCH_BYTES: usize = 100_000;
 
-/// The stream's sending half: responses, or the status that ends the stream.
-pub type Outbox = mpsc::Sender<Result<proto::UpdateResponse, Status>>;
+/// Messages handed to the stream at once: one hand-over (and one wake-up of the task that
+/// writes the stream) per this many messages instead of per message.
+pub const MESSAGES_PER_SEND: usize = 8;
+
+/// One hand-over to the stream: responses, or the status that ends the stream, in order.
+pub type Outgoing = Vec<Result<proto::UpdateResponse, Status>>;
+
+/// The stream's sending half.
+pub type Outbox = mpsc::Sender<Outgoing>;
+
+/// Hand-overs buffered between a sync and its client. Small, so that a slow client slows the
+/// source; each holds at most [`MESSAGES_PER_SEND`] messages of at most 100 records.
+const STREAM_HAND_OVERS: usize = 2;
+
+/// A new `Update` stream: the sink's end and the end its client reads.
+pub fn stream() -> (Outbox, UpdateStream) {
+    let (out, receiver) = mpsc::channel(STREAM_HAND_OVERS);
+    let stream = UpdateStream {
+        receiver,
+        current: Vec::new().into_iter(),
+    };
+    (out, stream)
+}
+
+/// The `Update` response stream: the sink's hand-overs, one message at a time.
+#[derive(Debug)]
+pub struct UpdateStream {
+    receiver: mpsc::Receiver<Outgoing>,
+    current: std::vec::IntoIter<Result<proto::UpdateResponse, Status>>,
+}
+
+impl tokio_stream::Stream for UpdateStream {
+    type Item = Result<proto::UpdateResponse, Status>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        loop {
+            if let Some(message) = self.current.next() {
+                return std::task::Poll::Ready(Some(message));
+            }
+            match std::task::ready!(self.receiver.poll_recv(cx)) {
+                Some(outgoing) => self.current = outgoing.into_iter(),
+                None => return std::task::Poll::Ready(None),
+            }
+        }
+    }
+}
 
 /// Encodes a sync's operations into the `Update` response stream.
 #[derive(Debug)]
@@ -44,6 +93,8 @@ pub struct GrpcSink {
     redactor: Redactor,
     batch: Records,
     scratch: Scratch,
+    /// Finished messages not yet handed to the stream.
+    outgoing: Outgoing,
     /// Records left out because the selection excludes their table.
     pub skipped: u64,
 }
@@ -63,6 +114,7 @@ impl GrpcSink {
             redactor,
             batch: Records::default(),
             scratch: Scratch::default(),
+            outgoing: Vec::with_capacity(MESSAGES_PER_SEND),
             skipped: 0,
         }
     }
@@ -77,16 +129,36 @@ impl GrpcSink {
         address
     }
 
+    /// Queues a message; hands the queue to the stream once it holds [`MESSAGES_PER_SEND`].
     fn send(&mut self, operation: Operation) -> anyhow::Result<()> {
-        let response = proto::UpdateResponse {
+        self.outgoing.push(Ok(proto::UpdateResponse {
             operation: Some(operation),
-        };
+        }));
+        if self.outgoing.len() >= MESSAGES_PER_SEND {
+            self.hand_over()?;
+        }
+        Ok(())
+    }
+
+    /// Hands the queued messages to the stream (waiting while its channel is full).
+    fn hand_over(&mut self) -> anyhow::Result<()> {
+        if self.outgoing.is_empty() {
+            return Ok(());
+        }
+        let outgoing = std::mem::replace(&mut self.outgoing, Vec::with_capacity(MESSAGES_PER_SEND));
         self.out
-            .blocking_send(Ok(response))
+            .blocking_send(outgoing)
             .map_err(|_| anyhow::anyhow!("the client closed the Update stream"))
     }
 
-    fn flush(&mut self) -> anyhow::Result<()> {
+    /// Sends `operation` after the records batched before it, and hands everything over.
+    fn send_now(&mut self, operation: Operation) -> anyhow::Result<()> {
+        self.flush_records()?;
+        self.send(operation)?;
+        self.hand_over()
+    }
+
+    fn flush_records(&mut self) -> anyhow::Result<()> {
         if self.batch.is_empty() {
             return Ok(());
         }
@@ -117,37 +189,35 @@ impl Sink for GrpcSink {
                 .push_record(&record, |column| choice.column(column), &mut self.scratch);
         }
         if self.batch.len() >= BATCH_RECORDS || self.batch.encoded_len() >= BATCH_BYTES {
-            self.flush()?;
+            self.flush_records()?;
         }
         Ok(())
     }
 
     fn warning(&mut self, message: &str) -> anyhow::Result<()> {
-        self.flush()?;
-        self.send(Operation::Warning(proto::Warning {
-            message: self.redactor.redact(message),
-        }))
+        let message = self.redactor.redact(message);
+        self.send_now(Operation::Warning(proto::Warning { message }))
     }
 
     fn task(&mut self, message: &str) -> anyhow::Result<()> {
-        self.flush()?;
-        self.send(Operation::Task(proto::Task {
-            message: self.redactor.redact(message),
-        }))
+        let message = self.redactor.redact(message);
+        self.send_now(Operation::Task(proto::Task { message }))
     }
 
     fn checkpoint(&mut self, state_json: &str) -> anyhow::Result<()> {
-        self.flush()?;
-        self.send(Operation::Checkpoint(proto::Checkpoint {
+        self.send_now(Operation::Checkpoint(proto::Checkpoint {
             state_json: state_json.to_string(),
         }))
     }
 
     fn finish(&mut self) -> anyhow::Result<()> {
-        self.flush()
+        self.flush_records()?;
+        self.hand_over()
     }
 
     fn abort(&mut self) {
+        // What was not checkpointed is dropped (the client rolls it back either way).
         self.batch.clear();
+        self.outgoing.clear();
     }
 }
