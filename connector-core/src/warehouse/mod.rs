@@ -1,6 +1,6 @@
 //! The local warehouse: a DuckDB file laid out as Fivetran's local testing lays it out (schema
 //! `tester`, Fivetran naming, system columns, Fivetran types as DuckDB types), and the sink that
-//! `debug` writes into it.
+//! `debug` writes into it (`sink`).
 //!
 //! Rows are staged as they arrive (buffered briefly, then appended to a temporary staging table
 //! per target table), so memory does not grow with the rows between checkpoints. At each
@@ -15,10 +15,11 @@
 mod batch;
 mod files;
 mod merge;
+mod sink;
 mod sql;
 mod table;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -26,13 +27,13 @@ use anyhow::{Context as _, anyhow, bail};
 use duckdb::Connection;
 
 use crate::naming;
-use crate::record::Record;
-use crate::schema::{DataType, TableRef, TableSchema};
-use crate::sink::{Sink, memory};
+use crate::schema::{DataType, TableSchema};
+use crate::sink::memory;
 use crate::value::Value;
 
 use batch::Slot;
 pub use files::Files;
+pub use sink::WarehouseSink;
 use sql::{duckdb_type, qualified, quote};
 use table::WarehouseTable;
 
@@ -40,8 +41,6 @@ use table::WarehouseTable;
 pub const SCHEMA: &str = "tester";
 /// Where the warehouse keeps its own bookkeeping (the last committed state).
 const BOOKKEEPING: &str = "__connector";
-/// Rows between two updates of the progress line's counts.
-const PROGRESS_EVERY: i64 = 1024;
 /// DuckDB's memory budget: past it, staged windows and merges spill to `<warehouse>.tmp/`, so
 /// the local run's memory stays flat however many rows a checkpoint covers. The environment
 /// variable `CONNECTOR_DUCKDB_MEMORY_LIMIT` (DuckDB's syntax, e.g. `1GB`) overrides it.
@@ -684,180 +683,5 @@ fn stage_type(data_type: DataType) -> String {
     match data_type {
         DataType::Json => "VARCHAR".into(),
         other => duckdb_type(other),
-    }
-}
-
-/// The [`Sink`] of `debug`: stages records into the warehouse and commits at each checkpoint.
-pub struct WarehouseSink {
-    warehouse: Warehouse,
-    files: Files,
-    /// Source table → (table index, positions of its columns), by the schema's address.
-    table_cache: HashMap<usize, (usize, Arc<[usize]>)>,
-    seq: i64,
-    last_stamp: i64,
-    committed_state: String,
-    /// Schema changes made by committed windows.
-    pub schema_changes: u64,
-    progress: Progress,
-    /// Rows written per table index since the progress counts were last published.
-    uncounted: Vec<u64>,
-}
-
-impl std::fmt::Debug for WarehouseSink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WarehouseSink")
-            .field("warehouse", &self.warehouse)
-            .finish_non_exhaustive()
-    }
-}
-
-impl WarehouseSink {
-    /// A sink into `warehouse` that writes checkpointed states to `files`, starting from
-    /// `start_state` (the state this sync begins with).
-    pub fn new(warehouse: Warehouse, files: Files, start_state: &str) -> WarehouseSink {
-        WarehouseSink {
-            warehouse,
-            files,
-            table_cache: HashMap::new(),
-            seq: 0,
-            last_stamp: 0,
-            committed_state: start_state.to_string(),
-            schema_changes: 0,
-            progress: Progress::default(),
-            uncounted: Vec::new(),
-        }
-    }
-
-    /// Rows written per table, updated as rows are staged.
-    pub fn progress(&self) -> Progress {
-        self.progress.clone()
-    }
-
-    pub fn into_warehouse(self) -> Warehouse {
-        self.warehouse
-    }
-
-    /// Source names that landed in one destination name: `(table, first, second)`.
-    pub fn shared_names(&self) -> Vec<(String, String, String)> {
-        self.warehouse
-            .tables
-            .iter()
-            .flat_map(|t| {
-                t.shared_names
-                    .iter()
-                    .map(|(a, b)| (t.qualified_name(), a.clone(), b.clone()))
-            })
-            .collect()
-    }
-
-    /// Destination tables that several source tables were written to: `(table, sources)`.
-    /// Their rows land in one table (the names collide under Fivetran naming).
-    pub fn shared_tables(&self) -> Vec<(String, Vec<String>)> {
-        self.warehouse
-            .tables
-            .iter()
-            .filter(|t| t.source_tables.len() > 1)
-            .map(|t| (t.qualified_name(), t.source_tables.clone()))
-            .collect()
-    }
-
-    /// Adds the rows written since the last call to the shared counts of the progress line.
-    fn publish_progress(&mut self) {
-        let mut progress = self.progress.lock().expect("progress lock");
-        for (index, rows) in self.uncounted.iter_mut().enumerate() {
-            if *rows > 0 {
-                let name = self.warehouse.tables[index].qualified_name();
-                *progress.entry(name).or_default() += std::mem::take(rows);
-            }
-        }
-    }
-
-    /// The `_fivetran_synced` of the next row: now, in microseconds since the epoch, and later
-    /// than the stamp before it.
-    fn stamp(&mut self) -> i64 {
-        // Straight from the system clock: chrono's `Utc::now` splits it into a date and time
-        // that would only be joined again.
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
-        self.last_stamp = now.max(self.last_stamp + 1);
-        self.last_stamp
-    }
-
-    fn table_for(&mut self, table: &TableRef) -> anyhow::Result<(usize, Arc<[usize]>)> {
-        let address = table.address();
-        if let Some((index, positions)) = self.table_cache.get(&address) {
-            return Ok((*index, positions.clone()));
-        }
-        // A run-time table's schema lives as long as the sync's `Operations`, so its address is
-        // as stable as a static one's while records arrive.
-        let (index, positions) = self.warehouse.table_index(table)?;
-        let positions: Arc<[usize]> = positions.into();
-        self.table_cache.insert(address, (index, positions.clone()));
-        Ok((index, positions))
-    }
-}
-
-impl Sink for WarehouseSink {
-    fn begin(&mut self, tables: &[TableRef]) -> anyhow::Result<()> {
-        for table in tables {
-            self.table_for(table)?;
-        }
-        Ok(())
-    }
-
-    fn write(&mut self, record: Record) -> anyhow::Result<()> {
-        let (index, positions) = self.table_for(&record.table)?;
-        self.seq += 1;
-        let stamp = self.stamp();
-        let naming = self.warehouse.naming;
-        let table = &mut self.warehouse.tables[index];
-        if let Some(row) = table.stage(record, &positions, self.seq, stamp, naming)? {
-            table.buffer.push(row);
-            if table.buffer.is_full() {
-                self.warehouse.flush(index)?;
-            }
-        }
-        if self.uncounted.len() <= index {
-            self.uncounted.resize(index + 1, 0);
-        }
-        self.uncounted[index] += 1;
-        if self.seq % PROGRESS_EVERY == 0 {
-            self.publish_progress();
-        }
-        Ok(())
-    }
-
-    fn warning(&mut self, message: &str) -> anyhow::Result<()> {
-        tracing::warn!(target: "connector", "{message}");
-        Ok(())
-    }
-
-    fn task(&mut self, message: &str) -> anyhow::Result<()> {
-        tracing::error!(target: "connector", "task for the user: {message}");
-        Ok(())
-    }
-
-    fn checkpoint(&mut self, state_json: &str) -> anyhow::Result<()> {
-        let previous = std::mem::take(&mut self.committed_state);
-        let committed = self.warehouse.commit(Some((&previous, state_json)));
-        self.committed_state = if committed.is_ok() {
-            state_json.to_string()
-        } else {
-            previous
-        };
-        self.schema_changes += committed?;
-        // That the file holds this state is recorded with the next commit (see `apply`).
-        self.files.write_state(state_json)
-    }
-
-    fn finish(&mut self) -> anyhow::Result<()> {
-        self.schema_changes += self.warehouse.commit(None)?;
-        Ok(())
-    }
-
-    fn abort(&mut self) {
-        // Staging is temporary; what was committed stays as it is.
-        let _ = self.warehouse.end_window(false);
     }
 }
