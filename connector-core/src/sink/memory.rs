@@ -99,11 +99,17 @@ impl MemoryWarehouse {
         Ok(Some(self.tables.len() - 1))
     }
 
-    fn apply(&mut self, record: &Record, stamp: DateTime<Utc>) -> anyhow::Result<()> {
+    fn apply(
+        &mut self,
+        record: &Record,
+        stamp: DateTime<Utc>,
+        undo: &mut Undo,
+    ) -> anyhow::Result<()> {
         let create = record.kind == RecordKind::Upsert;
         let Some(index) = self.table_index(&record.table, create)? else {
             return Ok(()); // update, delete or truncate of a table never written: ignored
         };
+        undo.save(index, &self.tables[index]);
         let table = &mut self.tables[index];
         match record.kind {
             RecordKind::Truncate => table.truncate(stamp),
@@ -117,6 +123,39 @@ impl MemoryWarehouse {
 
     fn seal(&mut self) {
         self.tables.iter_mut().for_each(|t| t.sealed = true);
+    }
+
+    /// Where a commit starts: what it must put back if it fails.
+    fn undo_point(&self) -> Undo {
+        Undo {
+            tables: self.tables.len(),
+            saved: Vec::new(),
+        }
+    }
+
+    /// Puts the tables back as they were at `undo`'s point.
+    fn undo(&mut self, undo: Undo) {
+        self.tables.truncate(undo.tables);
+        for (index, table) in undo.saved {
+            self.tables[index] = table;
+        }
+    }
+}
+
+/// What a failed commit puts back: the number of tables before it, and each table it changed as
+/// it was before its first change (tables it did not touch are not copied).
+#[derive(Debug)]
+struct Undo {
+    tables: usize,
+    saved: Vec<(usize, MemoryTable)>,
+}
+
+impl Undo {
+    /// Keeps table `index` as it is now, unless it is new or already kept.
+    fn save(&mut self, index: usize, table: &MemoryTable) {
+        if index < self.tables && !self.saved.iter().any(|(i, _)| *i == index) {
+            self.saved.push((index, table.clone()));
+        }
     }
 }
 
@@ -453,14 +492,29 @@ impl MemorySink {
         self.warehouse
     }
 
+    /// Applies the pending records, all or nothing: a failing record leaves the warehouse as
+    /// of the previous commit.
     fn commit(&mut self) -> anyhow::Result<()> {
+        let mut undo = self.warehouse.undo_point();
+        match self.apply_pending(&mut undo) {
+            Ok(()) => {
+                self.warehouse.seal();
+                Ok(())
+            }
+            Err(error) => {
+                self.warehouse.undo(undo);
+                Err(error)
+            }
+        }
+    }
+
+    fn apply_pending(&mut self, undo: &mut Undo) -> anyhow::Result<()> {
         for table in std::mem::take(&mut self.declared) {
             self.warehouse.create_declared(&table)?;
         }
         for (stamp, record) in std::mem::take(&mut self.pending) {
-            self.warehouse.apply(&record, stamp)?;
+            self.warehouse.apply(&record, stamp, undo)?;
         }
-        self.warehouse.seal();
         Ok(())
     }
 }
@@ -488,22 +542,69 @@ impl Sink for MemorySink {
     }
 
     fn checkpoint(&mut self, state_json: &str) -> anyhow::Result<()> {
-        // All or nothing: a failing record leaves the warehouse as of the previous checkpoint.
-        let before = self.warehouse.clone();
-        if let Err(error) = self.commit() {
-            self.warehouse = before;
-            return Err(error);
-        }
+        self.commit()?;
         self.states.push(state_json.to_string());
         Ok(())
     }
 
     fn finish(&mut self) -> anyhow::Result<()> {
-        let before = self.warehouse.clone();
-        self.commit().inspect_err(|_| self.warehouse = before)
+        self.commit()
     }
 
     fn abort(&mut self) {
         self.pending.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, TableSchema};
+
+    fn upsert(table: &TableRef, cells: &[(&str, i64)]) -> Record {
+        Record {
+            table: table.clone(),
+            kind: RecordKind::Upsert,
+            cells: crate::record::Cells::Named(
+                cells
+                    .iter()
+                    .map(|(name, value)| (name.to_string(), Value::Long(*value)))
+                    .collect(),
+            ),
+        }
+    }
+
+    #[test]
+    fn a_commit_that_fails_leaves_every_table_as_the_last_commit_left_it() {
+        let kept = TableRef::from(TableSchema::new("kept").column(Column::key("id", None)));
+        let other = TableRef::from(TableSchema::new("other").column(Column::key("id", None)));
+        let mut sink = MemorySink::default();
+        sink.write(upsert(&kept, &[("id", 1)])).unwrap();
+        sink.checkpoint("{}").unwrap();
+
+        // A window that changes `kept`, creates `other`, then fails on a system column's name.
+        sink.write(upsert(&kept, &[("id", 1), ("n", 5)])).unwrap();
+        sink.write(upsert(&kept, &[("id", 2)])).unwrap();
+        sink.write(upsert(&other, &[("id", 1)])).unwrap();
+        sink.write(upsert(&kept, &[("id", 3), ("_fivetran_synced", 0)]))
+            .unwrap();
+        let error = sink.checkpoint("{\"n\":1}").unwrap_err();
+        assert!(error.to_string().contains("_fivetran_synced"), "{error}");
+
+        let warehouse = sink.into_warehouse();
+        let kept = warehouse.table("kept").expect("kept stays");
+        assert_eq!(kept.len(), 1);
+        assert_eq!(
+            kept.columns()
+                .iter()
+                .map(|(name, _)| *name)
+                .collect::<Vec<_>>(),
+            ["id", DELETED, SYNCED],
+            "the column the failed window added is gone"
+        );
+        assert!(
+            warehouse.table("other").is_none(),
+            "the table it created is gone"
+        );
     }
 }
