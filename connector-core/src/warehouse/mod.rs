@@ -495,7 +495,11 @@ impl Warehouse {
         match self.apply(state) {
             Ok(changes) => {
                 self.in_transaction = false;
-                self.connection.execute_batch("COMMIT")?;
+                if let Err(error) = self.connection.execute_batch("COMMIT") {
+                    // Whatever DuckDB left of the transaction is not kept.
+                    let _ = self.connection.execute_batch("ROLLBACK");
+                    return Err(error.into());
+                }
                 let changes = changes + std::mem::take(&mut self.window_changes);
                 self.end_window(true)?;
                 Ok(changes)
