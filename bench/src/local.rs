@@ -6,6 +6,8 @@
 //! - `ours`: a `#[sync]` connector run as `debug` runs it, checkpointing every N rows or once;
 //! - `ours-shuffled`: the same with the keys in a scrambled order (a permutation of the same
 //!   keys), so that no window is in key order and every checkpoint merges;
+//! - `ours-rows`: the same rows as run-time `Row`s (`upsert_row`) of a table declared by a
+//!   schema function, as a connector ported from Python writes them;
 //! - `appender`: the same rows through one plain DuckDB Appender into one table (the limit);
 //! - `dlt`: the same rows loaded by `dlt` (PyPI) with a primary key and `write_disposition="merge"`
 //!   into DuckDB, in a venv this command creates.
@@ -81,6 +83,42 @@ pub(crate) async fn update(ops: &Operations, config: &BenchConfig) -> Result<()>
     Ok(())
 }
 
+/// The benchmark's rows as run-time rows of a table declared by the schema function.
+#[sync(schema = rows_schema)]
+pub(crate) async fn update_rows(ops: &Operations, config: &BenchConfig) -> Result<()> {
+    for i in 0..config.rows {
+        let order = row(i);
+        let row = Row::new()
+            .with("id", order.id)
+            .with("name", order.name)
+            .with("amount", order.amount)
+            .with("created_at", order.created_at)
+            .with("active", order.active)
+            .with("price", order.price);
+        ops.upsert_row("orders", row).await?;
+        if config.every > 0 && (i + 1) % config.every == 0 {
+            ops.checkpoint(&json!({ "rows": i + 1 })).await?;
+        }
+    }
+    ops.checkpoint(&json!({ "rows": config.rows })).await?;
+    Ok(())
+}
+
+async fn rows_schema(_config: &BenchConfig) -> Result<Vec<TableSchema>> {
+    Ok(vec![
+        TableSchema::new("orders")
+            .column(Column::key("id", Some(DataType::Long)))
+            .column(Column::new("name", DataType::String))
+            .column(Column::new("amount", DataType::Double))
+            .column(Column::new("created_at", DataType::UtcDatetime))
+            .column(Column::new("active", DataType::Boolean))
+            .column(Column::new(
+                "price",
+                DataType::decimal(18, 4).map_err(connector_core::anyhow::Error::msg)?,
+            )),
+    ])
+}
+
 /// Runs one scenario in this process and prints `seconds peak_rss_kb`.
 pub fn scenario(args: &ScenarioArgs) {
     let started = Instant::now();
@@ -95,6 +133,21 @@ pub fn scenario(args: &ScenarioArgs) {
             let files = Files::new(&args.dir, None);
             let (_, outcome) = runtime
                 .block_on(sync_into_warehouse::<update>(
+                    &configuration,
+                    &files,
+                    Naming::Fivetran,
+                    false,
+                ))
+                .expect("the warehouse opens");
+            outcome.expect("the sync succeeds");
+        }
+        "ours-rows" => {
+            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+            let configuration =
+                configuration_map(json!({ "rows": args.rows, "every": args.every }));
+            let files = Files::new(&args.dir, None);
+            let (_, outcome) = runtime
+                .block_on(sync_into_warehouse::<update_rows>(
                     &configuration,
                     &files,
                     Naming::Fivetran,
@@ -191,6 +244,7 @@ fn run_child(scenario: &str, rows: u64, every: u64) -> Measured {
         ("ours", 0) => "ours: debug, one checkpoint".to_string(),
         ("ours", n) => format!("ours: debug, checkpoint every {n}"),
         ("ours-shuffled", n) => format!("ours: keys scrambled, every {n}"),
+        ("ours-rows", n) => format!("ours: run-time rows, every {n}"),
         _ => "DuckDB Appender, one table".to_string(),
     };
     Measured {
@@ -300,6 +354,7 @@ pub fn run(args: &Args) {
         run_child("ours", args.rows, 10_000),
         run_child("ours", args.rows, 0),
         run_child("ours-shuffled", args.rows, 10_000),
+        run_child("ours-rows", args.rows, 10_000),
         run_child("appender", args.rows, 0),
     ];
     if !args.no_dlt {

@@ -371,35 +371,60 @@ pub(crate) fn state_json<S: Serialize + ?Sized>(state: &S) -> crate::Result<Stri
 /// Checks a run-time row against its table: declared columns get their declared type, every key
 /// column must be present and not NULL, and update/delete need a table with a key.
 fn checked_cells(table: &TableSchema, row: Row, kind: RecordKind) -> crate::Result<Cells> {
-    let name = table.qualified_name();
     if kind != RecordKind::Upsert && !table.has_primary_key() {
-        bail!("table `{name}` has no primary key, so its rows cannot be updated or deleted");
+        bail!(
+            "table `{}` has no primary key, so its rows cannot be updated or deleted",
+            table.qualified_name()
+        );
     }
     for key in table.primary_key() {
         match row.get(&key.name) {
             None | Some(Value::Null) => {
                 bail!(
-                    "the primary key column `{}` of table `{name}` is NULL or missing",
-                    key.name
+                    "the primary key column `{}` of table `{}` is NULL or missing",
+                    key.name,
+                    table.qualified_name()
                 )
             }
             Some(_) => {}
         }
     }
-    let mut cells = Vec::with_capacity(row.len());
+    // Cells of columns the schema declares go by their index in it (the usual case: no name
+    // travels to the sink); a row with any other column keeps every cell by name.
+    let mut indexed: Vec<(u16, Value)> = Vec::with_capacity(row.len());
+    let mut named: Vec<(String, Value)> = Vec::new();
     for (column, value) in row.into_cells() {
         let declared = table
             .columns
             .iter()
-            .find(|c| c.name == column)
-            .and_then(|c| c.data_type);
-        let value = match declared {
-            Some(data_type) => value
-                .coerce_to(data_type)
-                .map_err(|why| anyhow!("table `{name}`, column `{column}`: {why}"))?,
+            .position(|c| c.name == column)
+            .and_then(|index| u16::try_from(index).ok());
+        let value = match declared.and_then(|index| table.columns[usize::from(index)].data_type) {
+            Some(data_type) => value.coerce_to(data_type).map_err(|why| {
+                anyhow!(
+                    "table `{}`, column `{column}`: {why}",
+                    table.qualified_name()
+                )
+            })?,
             None => value,
         };
-        cells.push((column, value));
+        match declared {
+            Some(index) if named.is_empty() => indexed.push((index, value)),
+            _ => {
+                if named.is_empty() {
+                    named.extend(
+                        indexed
+                            .drain(..)
+                            .map(|(i, v)| (table.columns[usize::from(i)].name.to_string(), v)),
+                    );
+                }
+                named.push((column, value));
+            }
+        }
     }
-    Ok(Cells::Named(cells))
+    Ok(if named.is_empty() {
+        Cells::Indexed(indexed)
+    } else {
+        Cells::Named(named)
+    })
 }

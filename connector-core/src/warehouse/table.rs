@@ -103,6 +103,9 @@ pub(crate) struct WarehouseTable {
     source_columns: HashMap<String, usize>,
     /// Source names that share a destination name with another, already warned about.
     pub shared_names: Vec<(String, String)>,
+    /// Whether two declared columns of one source table land in one column here: their cells
+    /// are then placed by name, so that the rule of `named_cells` picks the value.
+    declared_collide: bool,
     /// The source tables written to this table in this run (`schema.table` or `table`).
     pub source_tables: Vec<String>,
     /// Rows staged in Rust, not yet appended to the staging table.
@@ -179,6 +182,7 @@ impl WarehouseTable {
             created: false,
             source_columns: HashMap::new(),
             shared_names: Vec::new(),
+            declared_collide: false,
             source_tables: Vec::new(),
             buffer: Buffer::default(),
             staged: 0,
@@ -211,6 +215,7 @@ impl WarehouseTable {
                 state.data_type = Some(data_type);
                 state.declared = true;
             }
+            self.declared_collide |= positions.contains(&index);
             positions.push(index);
         }
         Ok(positions)
@@ -288,6 +293,13 @@ impl WarehouseTable {
                 return Ok(None);
             }
             Cells::All(values) => positions.iter().copied().zip(values).collect(),
+            Cells::Indexed(values) if self.declared_collide => {
+                let named = values
+                    .into_iter()
+                    .map(|(i, v)| (record.table.columns[usize::from(i)].name.to_string(), v))
+                    .collect();
+                self.named_cells(named, naming)?
+            }
             Cells::Indexed(values) => values
                 .into_iter()
                 .map(|(i, v)| (positions[usize::from(i)], v))
