@@ -20,6 +20,7 @@ use connector_core::local::sync_into_warehouse;
 use connector_core::prelude::*;
 use connector_core::testing::configuration_map;
 use connector_core::warehouse::{Files, Naming};
+use connector_core::{ConfigurationMap, Connector};
 use duckdb::types::{TimeUnit, Value as DuckValue};
 
 use crate::encode::{Order, order};
@@ -122,44 +123,33 @@ async fn rows_schema(_config: &BenchConfig) -> Result<Vec<TableSchema>> {
 /// Runs one scenario in this process and prints `seconds peak_rss_kb`.
 pub fn scenario(args: &ScenarioArgs) {
     let started = Instant::now();
+    let configuration = configuration_map(json!({
+        "rows": args.rows,
+        "every": args.every,
+        "shuffled": args.scenario == "ours-shuffled",
+    }));
     match args.scenario.as_str() {
-        "ours" | "ours-shuffled" => {
-            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-            let configuration = configuration_map(json!({
-                "rows": args.rows,
-                "every": args.every,
-                "shuffled": args.scenario == "ours-shuffled",
-            }));
-            let files = Files::new(&args.dir, None);
-            let (_, outcome) = runtime
-                .block_on(sync_into_warehouse::<update>(
-                    &configuration,
-                    &files,
-                    Naming::Fivetran,
-                    false,
-                ))
-                .expect("the warehouse opens");
-            outcome.expect("the sync succeeds");
-        }
-        "ours-rows" => {
-            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-            let configuration =
-                configuration_map(json!({ "rows": args.rows, "every": args.every }));
-            let files = Files::new(&args.dir, None);
-            let (_, outcome) = runtime
-                .block_on(sync_into_warehouse::<update_rows>(
-                    &configuration,
-                    &files,
-                    Naming::Fivetran,
-                    false,
-                ))
-                .expect("the warehouse opens");
-            outcome.expect("the sync succeeds");
-        }
+        "ours" | "ours-shuffled" => debug::<update>(&configuration, &args.dir),
+        "ours-rows" => debug::<update_rows>(&configuration, &args.dir),
         "appender" => appender(&args.dir, args.rows).expect("the appender loads"),
         other => panic!("unknown scenario {other}"),
     }
     println!("{} {}", started.elapsed().as_secs_f64(), peak_rss_kb());
+}
+
+/// One sync of `C` into a warehouse in `dir`, as `debug` runs it.
+fn debug<C: Connector>(configuration: &ConfigurationMap, dir: &Path) {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let files = Files::new(dir, None);
+    let (_, outcome) = runtime
+        .block_on(sync_into_warehouse::<C>(
+            configuration,
+            &files,
+            Naming::Fivetran,
+            false,
+        ))
+        .expect("the warehouse opens");
+    outcome.expect("the sync succeeds");
 }
 
 fn appender(dir: &Path, rows: u64) -> duckdb::Result<()> {
