@@ -10,6 +10,13 @@ mod serve;
 
 use clap::{Parser, Subcommand};
 
+/// With `--features mimalloc`, the benchmarks run on mimalloc instead of the system allocator:
+/// run-time rows allocate their column names on the sync's thread and free them on the sink's,
+/// which glibc's malloc serializes on its arena locks (see docs/benchmarks.md).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Benchmarks of connector-core, printed beside a baseline measured in the same run.
 #[derive(Parser)]
 #[command(name = "connector-bench")]
