@@ -281,12 +281,75 @@ fn selected(tables: Vec<TableSchema>, selection: &Selection) -> Vec<TableSchema>
         .collect()
 }
 
+/// A table the stream writes to: its one handle (so the sink's per-table cache holds), what the
+/// selection keeps of it (`None`: excluded), and its declared columns by name.
+struct StreamTable {
+    schema: Option<String>,
+    table: TableRef,
+    choice: Option<TableChoice>,
+    columns: HashMap<String, u16>,
+}
+
+impl StreamTable {
+    fn new(table: TableRef, selection: &Selection) -> StreamTable {
+        let columns = table
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| Some((c.name.to_string(), u16::try_from(i).ok()?)))
+            .collect();
+        StreamTable {
+            schema: table.schema.as_deref().map(str::to_string),
+            choice: selection.table(&table),
+            table,
+            columns,
+        }
+    }
+}
+
+/// The stream's tables by name, then schema: a record's table is found from the names in its
+/// message without building an owned key.
+#[derive(Default)]
+struct StreamTables {
+    by_name: HashMap<String, Vec<StreamTable>>,
+}
+
+impl StreamTables {
+    fn get_or_insert(
+        &mut self,
+        schema: Option<&str>,
+        name: &str,
+        make: impl FnOnce() -> StreamTable,
+    ) -> &StreamTable {
+        let found = self
+            .by_name
+            .get(name)
+            .and_then(|same| same.iter().position(|t| t.schema.as_deref() == schema));
+        let index = match found {
+            Some(index) => index,
+            None => {
+                let same = self.by_name.entry(name.to_string()).or_default();
+                same.push(make());
+                same.len() - 1
+            }
+        };
+        &self.by_name[name][index]
+    }
+
+    /// Adds `table` unless a table of its schema and name is there already.
+    fn add(&mut self, table: TableRef, selection: &Selection) {
+        let schema = table.schema.as_deref().map(str::to_string);
+        let name = table.name.to_string();
+        self.get_or_insert(schema.as_deref(), &name, || {
+            StreamTable::new(table, selection)
+        });
+    }
+}
+
 /// Applies an `Update` stream to a warehouse sink, on a thread where blocking is fine.
 struct StreamWriter {
     sink: WarehouseSink,
-    /// Each table's one handle, by (schema, name), so the sink's per-table cache holds, with
-    /// what the selection keeps of it (`None`: excluded).
-    tables: HashMap<(Option<String>, String), (TableRef, Option<TableChoice>)>,
+    tables: StreamTables,
     declared: Vec<TableRef>,
     selection: Selection,
     report: SyncReport,
@@ -298,15 +361,13 @@ struct StreamWriter {
 impl StreamWriter {
     fn new(sink: WarehouseSink, tables: &[TableSchema], selection: Selection) -> StreamWriter {
         let declared: Vec<TableRef> = tables.iter().cloned().map(TableRef::from).collect();
+        let mut stream_tables = StreamTables::default();
+        for table in &declared {
+            stream_tables.add(table.clone(), &selection);
+        }
         StreamWriter {
             sink,
-            tables: declared
-                .iter()
-                .map(|t| {
-                    let key = (t.schema.as_deref().map(str::to_string), t.name.to_string());
-                    (key, (t.clone(), selection.table(t)))
-                })
-                .collect(),
+            tables: stream_tables,
             declared,
             selection,
             report: SyncReport::default(),
@@ -391,13 +452,7 @@ impl StreamWriter {
                 let tables = declared_tables(schema)
                     .map_err(|why| SyncError::Connector(anyhow::anyhow!("schema change: {why}")))?;
                 for table in tables {
-                    let key = (
-                        table.schema.as_deref().map(str::to_string),
-                        table.name.to_string(),
-                    );
-                    let table = TableRef::from(table);
-                    let choice = self.selection.table(&table);
-                    self.tables.entry(key).or_insert((table, choice));
+                    self.tables.add(TableRef::from(table), &self.selection);
                 }
                 Ok(())
             }
@@ -411,14 +466,10 @@ impl StreamWriter {
 
     /// A record of a `record` message.
     fn write(&mut self, record: proto::Record) -> Result<(), SyncError> {
-        let cells =
-            record
-                .data
-                .into_iter()
-                .map(|(column, value)| match wire::value_from_wire(value) {
-                    Ok(value) => Ok((column, value)),
-                    Err(why) => Err((column, why)),
-                });
+        let cells = record.data.into_iter().map(|(column, value)| {
+            let value = wire::value_from_wire(value);
+            (std::borrow::Cow::Owned(column), value)
+        });
         self.write_cells(
             record.schema_name.as_deref(),
             &record.table_name,
@@ -430,55 +481,70 @@ impl StreamWriter {
     /// A record of a `Records` batch, read straight from its bytes.
     fn write_view(&mut self, view: RecordView<'_>) -> Result<(), SyncError> {
         let cells = view.cells().map(|cell| match cell {
-            Ok((column, value)) => Ok((column.to_string(), value)),
-            Err(why) => Err((String::from("?"), why)),
+            Ok((column, value)) => (std::borrow::Cow::Borrowed(column), Ok(value)),
+            Err(why) => (std::borrow::Cow::Borrowed("?"), Err(why)),
         });
         self.write_cells(view.schema_name, view.table_name, view.kind, cells)
     }
 
-    fn write_cells(
+    /// Writes one record. Cells of the table's declared columns go by their index in its
+    /// schema, as `Operations::upsert_row` sends them; a record with any other column keeps
+    /// every cell by name.
+    fn write_cells<'a>(
         &mut self,
         schema_name: Option<&str>,
         table_name: &str,
         kind: i32,
-        cells: impl Iterator<Item = Result<(String, Value), (String, String)>>,
+        cells: impl Iterator<Item = (std::borrow::Cow<'a, str>, Result<Value, String>)>,
     ) -> Result<(), SyncError> {
         let invalid = |why: String| SyncError::Connector(anyhow::anyhow!(why));
         let kind = wire::record_kind_from_wire(kind).map_err(invalid)?;
-        let key = (schema_name.map(str::to_string), table_name.to_string());
         let selection = &self.selection;
-        let (table, choice) = self.tables.entry(key).or_insert_with_key(|(schema, name)| {
-            let mut table = TableSchema::new(name.clone());
-            if let Some(schema) = schema {
-                table = table.in_schema(schema.clone());
+        let stream_table = self.tables.get_or_insert(schema_name, table_name, || {
+            let mut table = TableSchema::new(table_name.to_string());
+            if let Some(schema) = schema_name {
+                table = table.in_schema(schema.to_string());
             }
-            let table = TableRef::from(table);
-            let choice = selection.table(&table);
-            (table, choice)
+            StreamTable::new(TableRef::from(table), selection)
         });
-        let Some(choice) = choice else {
+        let Some(choice) = &stream_table.choice else {
             self.dropped_records += 1;
             return Ok(());
         };
-        let table = table.clone();
+        let table = stream_table.table.clone();
         let cells = if kind == RecordKind::Truncate {
             Cells::None
         } else {
-            let mut kept = Vec::new();
-            for cell in cells {
-                let (column, value) = cell.map_err(|(column, why)| {
+            let mut indexed: Vec<(u16, Value)> = Vec::new();
+            let mut named: Vec<(String, Value)> = Vec::new();
+            for (column, value) in cells {
+                let value = value.map_err(|why| {
                     invalid(format!(
                         "column `{column}` of table `{}`: {why}",
                         table.qualified_name()
                     ))
                 })?;
-                if choice.column(&column) {
-                    kept.push((column, value));
-                } else {
+                if !choice.column(&column) {
                     self.dropped_cells += 1;
+                    continue;
+                }
+                match stream_table.columns.get(column.as_ref()) {
+                    Some(&index) if named.is_empty() => indexed.push((index, value)),
+                    _ => {
+                        named.extend(
+                            indexed
+                                .drain(..)
+                                .map(|(i, v)| (table.columns[usize::from(i)].name.to_string(), v)),
+                        );
+                        named.push((column.into_owned(), value));
+                    }
                 }
             }
-            Cells::Named(kept)
+            if named.is_empty() {
+                Cells::Indexed(indexed)
+            } else {
+                Cells::Named(named)
+            }
         };
         let record = Record { table, kind, cells };
         self.report.count(&record);
