@@ -213,12 +213,12 @@ pub(crate) fn fit_decimal(d: Decimal, precision: u8, scale: u8) -> Option<Decima
     let mut rounded =
         d.round_dp_with_strategy(u32::from(scale), RoundingStrategy::MidpointAwayFromZero);
     rounded.rescale(u32::from(scale));
-    // The mantissa holds the integer digits and `scale` fraction digits: at most `precision`.
-    let fits = scale <= precision
-        && 10u128
-            .checked_pow(u32::from(precision))
-            .is_none_or(|limit| rounded.mantissa().unsigned_abs() < limit);
-    fits.then_some(rounded)
+    // The integer digits are the mantissa's digits above its scale. (`rescale` stops short of
+    // `scale` when the mantissa would pass rust_decimal's 96 bits, so its own scale is used.)
+    let mantissa = rounded.mantissa().unsigned_abs();
+    let digits = mantissa.checked_ilog10().map_or(0, |log| log as usize + 1);
+    let integer_digits = digits.saturating_sub(rounded.scale() as usize);
+    (integer_digits + usize::from(scale) <= usize::from(precision)).then_some(rounded)
 }
 
 fn parse_naive_datetime(text: &str) -> Option<NaiveDateTime> {
@@ -362,6 +362,17 @@ mod tests {
         let err = Value::Decimal(dec("999.995")).coerce_to(t).unwrap_err();
         assert_eq!(err, "a value of type DECIMAL does not fit DECIMAL(5, 2)");
         assert!(Value::Decimal(dec("-999.995")).coerce_to(t).is_err());
+        // Past rust_decimal's 96-bit mantissa at the column's scale: 22 + 18 digits > 38.
+        let wide = DataType::Decimal {
+            precision: 38,
+            scale: 18,
+        };
+        assert!(
+            Value::Decimal(dec("1000000000000000000000"))
+                .coerce_to(wide)
+                .is_err()
+        );
+        assert!(Value::Decimal(dec("100000000000")).coerce_to(wide).is_ok());
         assert_eq!(
             Value::Decimal(dec("-0.004")).coerce_to(t),
             Ok(Value::Decimal(dec("0.00")))

@@ -124,10 +124,7 @@ fn column(
         DataType::Decimal { precision, scale } => build!(
             Decimal128Builder::with_capacity(count)
                 .with_precision_and_scale(precision, scale as i8)?,
-            Value::Decimal(mut d) => {
-                d.rescale(u32::from(scale));
-                d.mantissa()
-            }
+            Value::Decimal(d) => mantissa_at(d, scale)?
         ),
         DataType::Float => build!(Float32Builder::with_capacity(count), Value::Float(f) => f),
         DataType::Double => build!(Float64Builder::with_capacity(count), Value::Double(f) => f),
@@ -151,7 +148,48 @@ fn column(
     })
 }
 
+/// The decimal's digits at `scale`, as Arrow's Decimal128 holds them. Computed in i128, since
+/// rust_decimal's `rescale` stops short of `scale` when its 96-bit mantissa would overflow
+/// (100000000000 at scale 18 needs 30 digits); the value already fits its column (see
+/// `fit_decimal`), which holds at most 38 digits.
+fn mantissa_at(d: rust_decimal::Decimal, scale: u8) -> anyhow::Result<i128> {
+    let mut d = d;
+    if d.scale() > u32::from(scale) {
+        d = d.round_dp_with_strategy(
+            u32::from(scale),
+            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+        );
+    }
+    let missing = u32::from(scale) - d.scale();
+    10i128
+        .checked_pow(missing)
+        .and_then(|factor| d.mantissa().checked_mul(factor))
+        .ok_or_else(|| anyhow::anyhow!("a DECIMAL value does not fit 38 digits at scale {scale}"))
+}
+
 fn days_since_epoch(date: chrono::NaiveDate) -> anyhow::Result<i32> {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
     Ok(i32::try_from((date - epoch).num_days())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mantissa_at;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn decimals_keep_their_value_at_any_scale_up_to_38_digits() {
+        let d = |text: &str| text.parse::<Decimal>().unwrap();
+        assert_eq!(mantissa_at(d("1.5"), 4).unwrap(), 15_000);
+        assert_eq!(mantissa_at(d("-0.00015"), 4).unwrap(), -2);
+        // Past what rust_decimal's own rescale can hold (30 digits at scale 18).
+        assert_eq!(
+            mantissa_at(d("100000000000"), 18).unwrap(),
+            100_000_000_000 * 10i128.pow(18)
+        );
+        assert_eq!(
+            mantissa_at(d("-12345678901.123456789"), 18).unwrap(),
+            -12_345_678_901_123_456_789 * 10i128.pow(9)
+        );
+    }
 }

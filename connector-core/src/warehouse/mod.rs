@@ -191,6 +191,16 @@ impl Warehouse {
         })
     }
 
+    /// Records that the state file holds the last committed state, in a commit of its own (for
+    /// a sync that failed after its last checkpoint; otherwise the next commit records it).
+    fn record_state_file_written(&self) -> anyhow::Result<()> {
+        self.connection.execute(
+            &format!("UPDATE {BOOKKEEPING}.checkpoint SET state_file_written = true"),
+            [],
+        )?;
+        Ok(())
+    }
+
     /// A canonical text of the local run's tables, for comparing warehouses: each table with its
     /// columns and types in order, then its rows as text, sorted, with `_fivetran_synced`
     /// replaced by its rank in the table (`#1` is the earliest).
@@ -420,9 +430,16 @@ impl Warehouse {
         let Some(first) = table.ascending.first().filter(|_| eligible) else {
             return Ok(false);
         };
+        // A target without the key column yet (a new table, or a key new to it) holds no keys.
+        let key_in_target = table.created
+            && table
+                .columns
+                .iter()
+                .filter(|c| c.primary_key)
+                .all(|c| c.target_type.is_some());
         let largest = match table.largest_key {
             Some(largest) => largest,
-            None if !table.created => None,
+            None if !key_in_target => None,
             None => self.read_largest_key(index)?,
         };
         self.tables[index].largest_key = Some(largest);
@@ -488,11 +505,11 @@ impl Warehouse {
     /// Applies every staged window in the window's transaction with the checkpoint recorded
     /// (see `apply`), and commits. Returns the schema changes the window made.
     fn commit(&mut self, state: Option<(&str, &str)>) -> anyhow::Result<u64> {
-        for index in 0..self.tables.len() {
-            self.flush(index)?;
-        }
-        self.begin()?;
-        match self.apply(state) {
+        let applied = (0..self.tables.len())
+            .try_for_each(|index| self.flush(index))
+            .and_then(|()| self.begin())
+            .and_then(|()| self.apply(state));
+        match applied {
             Ok(changes) => {
                 self.in_transaction = false;
                 if let Err(error) = self.connection.execute_batch("COMMIT") {
@@ -506,8 +523,10 @@ impl Warehouse {
             }
             Err(error) => {
                 // The transaction is what keeps the warehouse at the last checkpoint.
-                self.in_transaction = false;
-                let _ = self.connection.execute_batch("ROLLBACK");
+                if self.in_transaction {
+                    self.in_transaction = false;
+                    let _ = self.connection.execute_batch("ROLLBACK");
+                }
                 Err(error)
             }
         }

@@ -22,6 +22,9 @@ pub struct WarehouseSink {
     seq: i64,
     last_stamp: i64,
     committed_state: String,
+    /// Whether the last committed checkpoint's state may be missing from the state file (its
+    /// rewrite failed or did not happen).
+    state_file_behind: bool,
     /// Schema changes made by committed windows.
     pub schema_changes: u64,
     progress: Progress,
@@ -48,6 +51,7 @@ impl WarehouseSink {
             seq: 0,
             last_stamp: 0,
             committed_state: start_state.to_string(),
+            state_file_behind: false,
             schema_changes: 0,
             progress: Progress::default(),
             uncounted: Vec::new(),
@@ -100,6 +104,15 @@ impl WarehouseSink {
 
     /// The `_fivetran_synced` of the next row: now, in microseconds since the epoch, and later
     /// than the stamp before it.
+    /// A sync that fails after its last checkpoint records that the state file holds that
+    /// checkpoint's state (unless the rewrite failed), so that a user who deletes the file to
+    /// start over is not brought back to it. A commit of its own; it may fail as the sync did.
+    fn record_state_file(&mut self) {
+        if !self.state_file_behind {
+            let _ = self.warehouse.record_state_file_written();
+        }
+    }
+
     fn stamp(&mut self) -> i64 {
         // Straight from the system clock: chrono's `Utc::now` splits it into a date and time
         // that would only be joined again.
@@ -173,17 +186,30 @@ impl Sink for WarehouseSink {
             previous
         };
         self.schema_changes += committed?;
-        // That the file holds this state is recorded with the next commit (see `apply`).
-        self.files.write_state(state_json)
+        self.state_file_behind = true;
+        self.files.write_state(state_json)?;
+        // That the file holds this state is recorded with the next commit (see `apply`), or
+        // when the sync ends without one (`record_state_file`).
+        self.state_file_behind = false;
+        Ok(())
     }
 
     fn finish(&mut self) -> anyhow::Result<()> {
-        self.schema_changes += self.warehouse.commit(None)?;
-        Ok(())
+        match self.warehouse.commit(None) {
+            Ok(changes) => {
+                self.schema_changes += changes;
+                Ok(())
+            }
+            Err(error) => {
+                self.record_state_file();
+                Err(error)
+            }
+        }
     }
 
     fn abort(&mut self) {
         // Staging is temporary; what was committed stays as it is.
         let _ = self.warehouse.end_window(false);
+        self.record_state_file();
     }
 }

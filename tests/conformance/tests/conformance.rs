@@ -815,3 +815,113 @@ async fn declared_columns_that_collide_keep_the_value_of_the_name_that_sorts_fir
         ]
     );
 }
+
+/// Decimals with more digits than rust_decimal's 96-bit mantissa holds at the column's scale:
+/// stored exactly when they fit the column, refused when they do not.
+mod wide_decimals {
+    use connector_core::prelude::*;
+
+    #[table(name = "amounts")]
+    pub struct Amount {
+        #[primary_key]
+        pub id: i64,
+        #[column(decimal(38, 18))]
+        pub value: Decimal,
+    }
+
+    #[derive(Configuration)]
+    pub struct Config {
+        pub value: String,
+    }
+
+    #[sync(tables(Amount))]
+    pub async fn update(ops: &Operations, config: &Config) -> Result<()> {
+        let value: Decimal = config.value.parse()?;
+        ops.upsert(Amount { id: 1, value }).await?;
+        ops.checkpoint(&json!({})).await?;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn decimals_wider_than_96_bits_at_their_scale_are_stored_exactly_or_refused() {
+    let run = LocalRun::new();
+    run.sync::<wide_decimals::update>(json!({ "value": "-123456789012.123456789" }))
+        .await
+        .unwrap();
+    assert!(
+        run.dump()
+            .contains("| 1 | -123456789012.123456789000000000 |"),
+        "{}",
+        run.dump()
+    );
+    let refused = LocalRun::new();
+    let error = refused
+        .sync::<wide_decimals::update>(json!({ "value": "1000000000000000000000" }))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("DECIMAL(38, 18)"), "{error}");
+}
+
+/// A run that declares a new integer key column for a table an earlier run created: the target
+/// has no such column yet, so its rows in key order are appended once the column is added.
+mod key_new_to_the_target {
+    use connector_core::prelude::*;
+
+    #[derive(Configuration)]
+    pub struct Config {
+        pub run: u32,
+    }
+
+    #[sync(schema = schema)]
+    pub async fn update(ops: &Operations, config: &Config) -> Result<()> {
+        if config.run == 1 {
+            ops.upsert_row("t", Row::new().with("id", 1_i64).with("v", "first"))
+                .await?;
+        } else {
+            for event_id in 10..13_i64 {
+                ops.upsert_row(
+                    "t",
+                    Row::new()
+                        .with("id", 2_i64)
+                        .with("v", "second")
+                        .with("event_id", event_id),
+                )
+                .await?;
+            }
+        }
+        ops.checkpoint(&json!({})).await?;
+        Ok(())
+    }
+
+    async fn schema(config: &Config) -> Result<Vec<TableSchema>> {
+        let table = if config.run == 1 {
+            TableSchema::new("t")
+                .column(Column::key("id", Some(DataType::Long)))
+                .column(Column::new("v", DataType::String))
+        } else {
+            TableSchema::new("t")
+                .column(Column::new("id", DataType::Long))
+                .column(Column::new("v", DataType::String))
+                .column(Column::key("event_id", Some(DataType::Long)))
+        };
+        Ok(vec![table])
+    }
+}
+
+#[tokio::test]
+async fn a_key_column_new_to_the_target_takes_rows_in_key_order() {
+    let run = LocalRun::new();
+    run.sync::<key_new_to_the_target::update>(json!({ "run": 1 }))
+        .await
+        .unwrap();
+    run.sync::<key_new_to_the_target::update>(json!({ "run": 2 }))
+        .await
+        .unwrap();
+    assert_eq!(run.count("SELECT count(*) FROM tester.t"), 4);
+    assert_eq!(
+        run.count("SELECT count(*) FROM tester.t WHERE event_id IS NULL AND v = 'first'"),
+        1
+    );
+    assert_eq!(run.count("SELECT max(event_id) FROM tester.t"), 12);
+}

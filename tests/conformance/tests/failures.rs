@@ -218,6 +218,43 @@ mod resumable {
     }
 }
 
+/// One tick, checkpointed, then a failure.
+mod fails_after_a_checkpoint {
+    use connector_core::prelude::*;
+
+    use super::resumable::Count;
+
+    /// `resumable`'s table (a table belongs to one `#[sync]` of a crate, so it is declared again).
+    #[table(name = "counter")]
+    pub struct Tock {
+        #[primary_key]
+        pub n: i64,
+    }
+
+    #[sync(tables(Tock))]
+    pub async fn update(ops: &Operations, state: &mut Count) -> Result<()> {
+        state.n += 1;
+        ops.upsert(Tock { n: state.n }).await?;
+        ops.checkpoint(state).await?;
+        bail!("the source went away")
+    }
+}
+
+#[tokio::test]
+async fn a_state_file_deleted_after_a_failed_run_is_respected() {
+    let run = LocalRun::new();
+    assert!(
+        run.sync::<fails_after_a_checkpoint::update>(json!({}))
+            .await
+            .is_err()
+    );
+    assert_eq!(run.state(), Some(json!({"n": 1})));
+    // The user starts over: the next run begins from `{}`, not from the warehouse's record.
+    std::fs::remove_file(run.files().state).unwrap();
+    run.sync::<resumable::update>(json!({})).await.unwrap();
+    assert_eq!(run.state(), Some(json!({"n": 2})));
+}
+
 #[tokio::test]
 async fn a_state_file_left_behind_by_a_kill_is_brought_forward_but_a_deleted_one_is_respected() {
     let run = LocalRun::new();
