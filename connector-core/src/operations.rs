@@ -7,6 +7,7 @@
 //! memory), then takes the pending batch and sends it, with its message, under the lock, so
 //! nothing overtakes. A checkpoint returns once the sink has made all of it durable.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
@@ -20,7 +21,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::BoxFuture;
-use crate::record::{Cells, Record, RecordKind};
+use crate::record::{Cells, CellsBuilder, Record, RecordKind};
 use crate::row::Row;
 use crate::schema::{TableRef, TableSchema};
 use crate::table::{Declared, Key, Patch};
@@ -389,10 +390,7 @@ fn checked_cells(table: &TableSchema, row: Row, kind: RecordKind) -> crate::Resu
             Some(_) => {}
         }
     }
-    // Cells of columns the schema declares go by their index in it (the usual case: no name
-    // travels to the sink); a row with any other column keeps every cell by name.
-    let mut indexed: Vec<(u16, Value)> = Vec::with_capacity(row.len());
-    let mut named: Vec<(String, Value)> = Vec::new();
+    let mut cells = CellsBuilder::new(table, row.len());
     for (column, value) in row.into_cells() {
         let declared = table
             .columns
@@ -408,23 +406,7 @@ fn checked_cells(table: &TableSchema, row: Row, kind: RecordKind) -> crate::Resu
             })?,
             None => value,
         };
-        match declared {
-            Some(index) if named.is_empty() => indexed.push((index, value)),
-            _ => {
-                if named.is_empty() {
-                    named.extend(
-                        indexed
-                            .drain(..)
-                            .map(|(i, v)| (table.columns[usize::from(i)].name.to_string(), v)),
-                    );
-                }
-                named.push((column, value));
-            }
-        }
+        cells.push(declared, Cow::Owned(column), value);
     }
-    Ok(if named.is_empty() {
-        Cells::Indexed(indexed)
-    } else {
-        Cells::Named(named)
-    })
+    Ok(cells.finish())
 }

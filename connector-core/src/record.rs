@@ -4,7 +4,9 @@
 //! has: every column in order (a `#[table]` upsert), some columns by index (a key or a patch), or
 //! cells by name (a run-time [`Row`](crate::Row)). Sinks read all three through [`Record::cells`].
 
-use crate::schema::TableRef;
+use std::borrow::Cow;
+
+use crate::schema::{TableRef, TableSchema};
 use crate::value::Value;
 
 /// What a record does, in the order of Fivetran's `RecordType`.
@@ -55,6 +57,55 @@ impl Record {
             ),
             Cells::Named(cells) => Box::new(cells.iter().map(|(n, v)| (n.as_str(), v))),
             Cells::None => Box::new(std::iter::empty()),
+        }
+    }
+}
+
+/// Indexed cells of `table` as named ones, under their source column names.
+pub(crate) fn by_name(
+    table: &TableSchema,
+    cells: impl IntoIterator<Item = (u16, Value)>,
+) -> impl Iterator<Item = (String, Value)> {
+    cells
+        .into_iter()
+        .map(|(i, v)| (table.columns[usize::from(i)].name.to_string(), v))
+}
+
+/// Collects a record's cells from `(column, value)` pairs: by index in the table's schema while
+/// every column is declared there (no name travels to the sink), and every cell by name as soon
+/// as one column is not.
+pub(crate) struct CellsBuilder<'t> {
+    table: &'t TableSchema,
+    indexed: Vec<(u16, Value)>,
+    named: Vec<(String, Value)>,
+}
+
+impl<'t> CellsBuilder<'t> {
+    pub fn new(table: &'t TableSchema, capacity: usize) -> CellsBuilder<'t> {
+        CellsBuilder {
+            table,
+            indexed: Vec::with_capacity(capacity),
+            named: Vec::new(),
+        }
+    }
+
+    /// Adds a cell; `declared` is its column's index in the schema, if the schema has it.
+    pub fn push(&mut self, declared: Option<u16>, column: Cow<'_, str>, value: Value) {
+        match declared {
+            Some(index) if self.named.is_empty() => self.indexed.push((index, value)),
+            _ => {
+                let indexed = std::mem::take(&mut self.indexed);
+                self.named.extend(by_name(self.table, indexed));
+                self.named.push((column.into_owned(), value));
+            }
+        }
+    }
+
+    pub fn finish(self) -> Cells {
+        if self.named.is_empty() {
+            Cells::Indexed(self.indexed)
+        } else {
+            Cells::Named(self.named)
         }
     }
 }

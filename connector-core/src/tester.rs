@@ -25,7 +25,7 @@ use crate::local::{ProgressLine, init_logging, open_sink, report_outcome};
 use crate::proto;
 use crate::proto::source_connector_client::SourceConnectorClient;
 use crate::proto::update_response::Operation;
-use crate::record::{Cells, Record, RecordKind};
+use crate::record::{Cells, CellsBuilder, Record, RecordKind};
 use crate::schema::{TableRef, TableSchema};
 use crate::sink::Sink;
 use crate::value::Value;
@@ -515,8 +515,7 @@ impl StreamWriter {
         let cells = if kind == RecordKind::Truncate {
             Cells::None
         } else {
-            let mut indexed: Vec<(u16, Value)> = Vec::new();
-            let mut named: Vec<(String, Value)> = Vec::new();
+            let mut kept = CellsBuilder::new(&table, 0);
             for (column, value) in cells {
                 let value = value.map_err(|why| {
                     invalid(format!(
@@ -528,23 +527,10 @@ impl StreamWriter {
                     self.dropped_cells += 1;
                     continue;
                 }
-                match stream_table.columns.get(column.as_ref()) {
-                    Some(&index) if named.is_empty() => indexed.push((index, value)),
-                    _ => {
-                        named.extend(
-                            indexed
-                                .drain(..)
-                                .map(|(i, v)| (table.columns[usize::from(i)].name.to_string(), v)),
-                        );
-                        named.push((column.into_owned(), value));
-                    }
-                }
+                let declared = stream_table.columns.get(column.as_ref()).copied();
+                kept.push(declared, column, value);
             }
-            if named.is_empty() {
-                Cells::Indexed(indexed)
-            } else {
-                Cells::Named(named)
-            }
+            kept.finish()
         };
         let record = Record { table, kind, cells };
         self.report.count(&record);

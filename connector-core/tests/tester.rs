@@ -85,6 +85,19 @@ fn write_configuration(dir: &Path, key: &str) -> std::path::PathBuf {
     path
 }
 
+/// The tester's arguments for a sync of the server on `port` with the configuration file
+/// `configuration`, into the folder `files`.
+fn sync_args(port: u16, configuration: &Path, files: &Path) -> Vec<String> {
+    vec![
+        "--port".into(),
+        port.to_string(),
+        "--configuration".into(),
+        configuration.display().to_string(),
+        "--files".into(),
+        files.display().to_string(),
+    ]
+}
+
 /// Runs the tester binary off the test's runtime threads.
 async fn tester(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
@@ -109,15 +122,7 @@ async fn the_tester_writes_the_warehouse_and_state_that_debug_writes() {
     let served = dir.path().join("served");
     let local = Files::new(&dir.path().join("local"), None);
     for run in 1..=2 {
-        let output = tester(vec![
-            "--port".into(),
-            port.to_string(),
-            "--configuration".into(),
-            configuration.display().to_string(),
-            "--files".into(),
-            served.display().to_string(),
-        ])
-        .await;
+        let output = tester(sync_args(port, &configuration, &served)).await;
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(
             output.status.success(),
@@ -169,17 +174,9 @@ async fn a_selection_file_leaves_out_tables_and_columns() {
     )
     .unwrap();
     let files = dir.path().join("files");
-    let output = tester(vec![
-        "--port".into(),
-        port.to_string(),
-        "--configuration".into(),
-        configuration.display().to_string(),
-        "--selection".into(),
-        selection.display().to_string(),
-        "--files".into(),
-        files.display().to_string(),
-    ])
-    .await;
+    let mut args = sync_args(port, &configuration, &files);
+    args.extend(["--selection".into(), selection.display().to_string()]);
+    let output = tester(args).await;
     assert!(
         output.status.success(),
         "{}",
@@ -199,15 +196,7 @@ async fn a_failed_setup_test_stops_before_the_sync_and_hides_the_secret() {
     let bad = "bad-key-that-is-secret";
     let configuration = write_configuration(dir.path(), bad);
     let files = dir.path().join("files");
-    let output = tester(vec![
-        "--port".into(),
-        port.to_string(),
-        "--configuration".into(),
-        configuration.display().to_string(),
-        "--files".into(),
-        files.display().to_string(),
-    ])
-    .await;
+    let output = tester(sync_args(port, &configuration, &files)).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!output.status.success());
     assert!(
@@ -342,15 +331,7 @@ async fn against_careless(key: &str) -> (bool, String) {
     );
     let dir = tempfile::tempdir().unwrap();
     let configuration = write_configuration(dir.path(), key);
-    let output = tester(vec![
-        "--port".into(),
-        port.to_string(),
-        "--configuration".into(),
-        configuration.display().to_string(),
-        "--files".into(),
-        dir.path().join("files").display().to_string(),
-    ])
-    .await;
+    let output = tester(sync_args(port, &configuration, &dir.path().join("files"))).await;
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),

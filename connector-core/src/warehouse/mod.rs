@@ -191,8 +191,8 @@ impl Warehouse {
         })
     }
 
-    /// Records that the state file holds the last committed state, in a commit of its own (for
-    /// a sync that failed after its last checkpoint; otherwise the next commit records it).
+    /// Records that the state file holds the last committed state: with the sync's final commit
+    /// (see `apply`), or alone for a sync that failed after its last checkpoint.
     fn record_state_file_written(&self) -> anyhow::Result<()> {
         self.connection.execute(
             &format!("UPDATE {BOOKKEEPING}.checkpoint SET state_file_written = true"),
@@ -569,12 +569,7 @@ impl Warehouse {
                     [previous, current],
                 )?;
             }
-            None => {
-                self.connection.execute(
-                    &format!("UPDATE {BOOKKEEPING}.checkpoint SET state_file_written = true"),
-                    [],
-                )?;
-            }
+            None => self.record_state_file_written()?,
         }
         Ok(changes)
     }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use anyhow::{anyhow, bail};
 
 use super::Naming;
-use crate::record::{Cells, Record, RecordKind};
+use crate::record::{self, Cells, Record, RecordKind};
 use crate::schema::{DataType, TableSchema};
 use crate::sink::memory::{DELETED, ID, SYNCED, row_id};
 use crate::value::Value;
@@ -294,10 +294,7 @@ impl WarehouseTable {
             }
             Cells::All(values) => positions.iter().copied().zip(values).collect(),
             Cells::Indexed(values) if self.declared_collide => {
-                let named = values
-                    .into_iter()
-                    .map(|(i, v)| (record.table.columns[usize::from(i)].name.to_string(), v))
-                    .collect();
+                let named = record::by_name(&record.table, values).collect();
                 self.named_cells(named, naming)?
             }
             Cells::Indexed(values) => values
