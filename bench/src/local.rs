@@ -17,9 +17,10 @@ use std::process::Command;
 use std::time::Instant;
 
 use connector_core::local::sync_into_warehouse;
+use connector_core::naming::Naming;
 use connector_core::prelude::*;
 use connector_core::testing::configuration_map;
-use connector_core::warehouse::{Files, Naming};
+use connector_core::warehouse::Files;
 use connector_core::{ConfigurationMap, Connector};
 use duckdb::types::{TimeUnit, Value as DuckValue};
 

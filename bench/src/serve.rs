@@ -16,11 +16,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use connector_core::grpc::{ServeOptions, serve_on, server::bind};
+use connector_core::naming::Naming;
 use connector_core::prelude::*;
 use connector_core::proto;
 use connector_core::proto::update_response::Operation;
 use connector_core::testing::configuration_map;
-use connector_core::warehouse::{Files, Naming};
+use connector_core::warehouse::Files;
 use connector_core::{grpc::wire, tester};
 
 use crate::local::{peak_rss_kb, peak_rss_kb_of, tempdir};

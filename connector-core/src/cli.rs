@@ -5,12 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use crate::config::{Configuration, ConfigurationMap, Redactor, configuration_from_json};
+use crate::config::{Configuration, ConfigurationMap, Redactor, read_configuration};
 use crate::connector::Connector;
 use crate::driver;
+#[cfg(feature = "local")]
+use crate::naming::Naming;
 
 #[derive(Debug, Parser)]
 #[command(about = "A data connector built with connector-core")]
@@ -33,9 +34,9 @@ enum Command {
         /// The folder of the warehouse and the state.
         #[arg(long, default_value = "files")]
         files: PathBuf,
-        /// How table and column names are written: Fivetran's naming rules, or as the source writes them.
-        #[arg(long, default_value = "fivetran", value_parser = ["fivetran", "source"])]
-        naming: String,
+        /// How table and column names are written.
+        #[arg(long, value_enum, default_value_t = Naming::Fivetran)]
+        naming: Naming,
     },
     /// Delete the local warehouse and state (files/).
     #[cfg(feature = "local")]
@@ -88,11 +89,6 @@ pub fn main<C: Connector>() -> ExitCode {
                 files,
                 naming,
             } => {
-                let naming = if naming == "source" {
-                    crate::warehouse::Naming::Source
-                } else {
-                    crate::warehouse::Naming::Fivetran
-                };
                 crate::local::debug::<C>(crate::local::DebugOptions {
                     configuration,
                     state,
@@ -124,15 +120,6 @@ pub fn main<C: Connector>() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Reads a configuration file: a JSON object of field names to values.
-pub fn read_configuration(path: &Path) -> anyhow::Result<ConfigurationMap> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
-    let document: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("the configuration file {} is not JSON", path.display()))?;
-    configuration_from_json(document).map_err(|why| anyhow::anyhow!("{}: {why}", path.display()))
 }
 
 /// Prints the declared tables. The tables of a schema function need the configuration; without

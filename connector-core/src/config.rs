@@ -7,18 +7,15 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::str::FromStr;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::BoxFuture;
+
 /// The configuration as Fivetran hands it over: field name → text.
 pub type ConfigurationMap = BTreeMap<String, String>;
-
-/// A boxed future, as setup tests and syncs are stored.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A typed configuration with its setup form. Implemented by `#[derive(Configuration)]`.
 pub trait Configuration: Sized + Send + Sync + 'static {
@@ -352,6 +349,16 @@ pub fn configuration_from_json(document: serde_json::Value) -> Result<Configurat
             .collect()),
         _ => Err("a configuration must be a JSON object of field names to values".to_string()),
     }
+}
+
+/// Reads a configuration file: a JSON object of field names to values.
+pub fn read_configuration(path: &std::path::Path) -> anyhow::Result<ConfigurationMap> {
+    use anyhow::Context as _;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+    let document: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("the configuration file {} is not JSON", path.display()))?;
+    configuration_from_json(document).map_err(|why| anyhow::anyhow!("{}: {why}", path.display()))
 }
 
 /// Turns a field name into a label: `api_key` → `Api key`.

@@ -5,7 +5,8 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::config::{BoxFuture, Configuration};
+use crate::BoxFuture;
+use crate::config::Configuration;
 use crate::operations::Operations;
 use crate::schema::TableSchema;
 

@@ -58,6 +58,10 @@ pub use schema::{Column, DataType, TableRef, TableSchema};
 pub use table::{ColumnType, Declared, Key, Patch, Table};
 pub use value::Value;
 
+/// A boxed future that can move between threads: how setup tests and syncs are stored.
+#[doc(hidden)]
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// The result a `#[sync]` function returns; any error type converts into [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -95,11 +99,12 @@ macro_rules! main {
 /// What generated code reaches by absolute path; not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::BoxFuture;
     pub use crate::cli;
     pub use crate::config::{
-        BoxFuture, ConfigError, ConfigValue, Configuration, ConfigurationMap, FieldKind,
-        FieldProblem, Form, FormField, FormTest, NoConfiguration, SetupTest, TextField,
-        default_label, parse_json, read_field,
+        ConfigError, ConfigValue, Configuration, ConfigurationMap, FieldKind, FieldProblem, Form,
+        FormField, FormTest, NoConfiguration, SetupTest, TextField, default_label, parse_json,
+        read_field,
     };
     pub use crate::connector::{Connector, NoState};
     pub use crate::operations::Operations;

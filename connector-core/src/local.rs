@@ -14,11 +14,12 @@ use tracing_subscriber::fmt::FmtContext;
 use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::cli::read_configuration;
+use crate::config::read_configuration;
 use crate::config::{ConfigurationMap, Redactor};
 use crate::connector::Connector;
 use crate::driver::{self, SyncReport};
-use crate::warehouse::{Files, Naming, Progress, Warehouse, WarehouseSink};
+use crate::naming::Naming;
+use crate::warehouse::{Files, Progress, Warehouse, WarehouseSink};
 
 /// What `debug` was asked to do.
 #[derive(Debug, Clone)]

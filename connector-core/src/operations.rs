@@ -20,7 +20,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::config::BoxFuture;
+use crate::BoxFuture;
 use crate::record::{Cells, CellsBuilder, Record, RecordKind};
 use crate::row::Row;
 use crate::schema::{TableRef, TableSchema};

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use tonic::transport::Channel;
 
-use crate::cli::read_configuration;
+use crate::config::read_configuration;
 use crate::config::{ConfigurationMap, Redactor};
 use crate::driver::{SyncError, SyncReport};
 use crate::grpc::records::RecordView;
@@ -22,6 +22,7 @@ use crate::grpc::selection::{Selection, TableChoice, selection_from_json};
 use crate::grpc::server::MAX_MESSAGE_BYTES;
 use crate::grpc::wire;
 use crate::local::{ProgressLine, init_logging, open_sink, report_outcome};
+use crate::naming::Naming;
 use crate::proto;
 use crate::proto::source_connector_client::SourceConnectorClient;
 use crate::proto::update_response::Operation;
@@ -29,7 +30,7 @@ use crate::record::{Cells, CellsBuilder, Record, RecordKind};
 use crate::schema::{TableRef, TableSchema};
 use crate::sink::Sink;
 use crate::value::Value;
-use crate::warehouse::{Files, Naming, WarehouseSink};
+use crate::warehouse::{Files, WarehouseSink};
 
 /// What `connector-tester` was asked to do.
 #[derive(Debug, Clone)]

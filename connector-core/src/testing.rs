@@ -164,7 +164,8 @@ pub async fn debug_and_served<C: Connector>(
     configuration: serde_json::Value,
     runs: usize,
 ) -> anyhow::Result<Vec<(String, String)>> {
-    use crate::warehouse::{Files, Naming};
+    use crate::naming::Naming;
+    use crate::warehouse::Files;
     use anyhow::Context as _;
 
     let map = configuration_map(configuration);
@@ -236,7 +237,8 @@ pub async fn assert_served_like_debug<C: Connector>(configuration: serde_json::V
 /// is none) appended: what two runs must agree on.
 #[cfg(feature = "local")]
 pub fn dump_with_state(files: &crate::warehouse::Files) -> anyhow::Result<String> {
-    use crate::warehouse::{Naming, Warehouse};
+    use crate::naming::Naming;
+    use crate::warehouse::Warehouse;
     let warehouse = Warehouse::open(&files.warehouse, Naming::Fivetran)?;
     let state = std::fs::read_to_string(&files.state).unwrap_or_default();
     Ok(format!("{}\nstate: {}\n", warehouse.dump()?, state.trim()))

@@ -7,9 +7,10 @@ use std::process::{Command, Output};
 
 use connector_core::grpc::{ServeOptions, serve_on, server::bind};
 use connector_core::local::sync_into_warehouse;
+use connector_core::naming::Naming;
 use connector_core::prelude::*;
 use connector_core::testing::{configuration_map, dump_with_state};
-use connector_core::warehouse::{Files, Naming};
+use connector_core::warehouse::Files;
 
 const SECRET: &str = "key-0123456789abcdef";
 

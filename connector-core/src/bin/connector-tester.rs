@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use connector_core::naming::Naming;
 use connector_core::tester::{self, TesterOptions};
-use connector_core::warehouse::Naming;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,8 +34,8 @@ struct Args {
     #[arg(long, default_value = "files")]
     files: PathBuf,
     /// How table and column names are written.
-    #[arg(long, default_value = "fivetran", value_parser = ["fivetran", "source"])]
-    naming: String,
+    #[arg(long, value_enum, default_value_t = Naming::Fivetran)]
+    naming: Naming,
     /// Seconds to wait for the connector to accept connections.
     #[arg(long, default_value_t = 10)]
     wait: u64,
@@ -54,11 +54,7 @@ fn main() -> ExitCode {
         state: args.state,
         selection: args.selection,
         files: args.files,
-        naming: if args.naming == "source" {
-            Naming::Source
-        } else {
-            Naming::Fivetran
-        },
+        naming: args.naming,
         wait: Duration::from_secs(args.wait),
     };
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context as _, anyhow, bail};
 use duckdb::Connection;
 
-use crate::naming;
+use crate::naming::Naming;
 use crate::schema::{DataType, TableSchema};
 use crate::sink::memory;
 use crate::value::Value;
@@ -68,38 +68,11 @@ fn memory_limit() -> String {
         .unwrap_or_else(|| MEMORY_LIMIT.to_string())
 }
 
-/// How source names become warehouse names: Fivetran's rules (the default) or as written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Naming {
-    #[default]
-    Fivetran,
-    Source,
-}
-
-impl Naming {
-    pub fn table(self, source: &str) -> String {
-        match self {
-            Naming::Fivetran => naming::table_name(source),
-            Naming::Source => source.to_string(),
-        }
-    }
-
-    pub fn column(self, source: &str) -> String {
-        match self {
-            Naming::Fivetran => naming::column_name(source),
-            Naming::Source => source.to_string(),
-        }
-    }
-
-    /// `tester`, or `tester_<schema>` for a table declared in a schema.
-    pub fn schema(self, source: Option<&str>) -> String {
-        match source {
-            None => SCHEMA.to_string(),
-            Some(schema) => match self {
-                Naming::Fivetran => format!("{SCHEMA}_{}", naming::schema_name(schema)),
-                Naming::Source => format!("{SCHEMA}_{schema}"),
-            },
-        }
+/// The DuckDB schema of a table: `tester`, or `tester_<schema>` for a table declared in a schema.
+fn destination_schema(naming: Naming, source: Option<&str>) -> String {
+    match source {
+        None => SCHEMA.to_string(),
+        Some(schema) => format!("{SCHEMA}_{}", naming.schema(schema)),
     }
 }
 
@@ -305,7 +278,7 @@ impl Warehouse {
     /// The table a record goes to, registered (with its declared columns) on first sight, and
     /// the positions of the schema's columns in it.
     fn table_index(&mut self, schema: &TableSchema) -> anyhow::Result<(usize, Vec<usize>)> {
-        let destination_schema = self.naming.schema(schema.schema.as_deref());
+        let destination_schema = destination_schema(self.naming, schema.schema.as_deref());
         let name = self.naming.table(&schema.name);
         if name.is_empty() {
             bail!("a table name cannot be empty");

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use anyhow::{anyhow, bail};
 
-use super::Naming;
+use crate::naming::Naming;
 use crate::record::{self, Cells, Record, RecordKind};
 use crate::schema::{DataType, TableSchema};
 use crate::sink::memory::{DELETED, ID, SYNCED, row_id};

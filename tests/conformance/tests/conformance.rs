@@ -4,7 +4,7 @@
 //! text, sorted, `_fivetran_synced` replaced by its rank in the table).
 
 use connector_conformance::{LocalRun, assert_dump};
-use connector_core::warehouse::Naming;
+use connector_core::naming::Naming;
 use serde_json::json;
 
 use connector_core::serde_json;

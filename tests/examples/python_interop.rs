@@ -3,33 +3,27 @@
 //!
 //! (a) `interop/client.py`, built on the package's generated stubs, calls each RPC of our
 //!     server and the decoded answers are checked here;
-//! (b) the tester drives `interop/three_operations.py` served by the package's own server, and
+//! (b) the tester (in-process, as its command line runs it) drives `interop/three_operations.py` served by the package's own server, and
 //!     the warehouse matches the one `debug` makes of our Rust `three_operations` example.
 //!
 //! The Python server differs from ours: it fails an Update without `state_json` (the tester
 //! always sends it), ignores the selection (the tester applies it itself and warns), serves one
 //! Update per process, and answers every error with UNKNOWN.
 
-#[allow(dead_code)]
-#[path = "../../examples/common_patterns/three_operations/src/main.rs"]
-mod three_operations;
-
-#[allow(dead_code)]
-#[path = "../../examples/quickstart/configuration/src/main.rs"]
-mod configuration_example;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use connector_core::Connector;
 use connector_core::grpc::{ServeOptions, serve_on, server::bind};
+use connector_core::naming::Naming;
 use connector_core::serde_json::{self, Value, json};
+use connector_core::tester::{self, TesterOptions};
 use connector_core::testing::configuration_map;
-use connector_core::warehouse::{Files, Naming, Warehouse};
-use connector_core::{Connector, tester};
+use connector_core::warehouse::{Files, Warehouse};
 
 fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../interop")
 }
 
 /// The venv's python, made (once per machine) by `interop/venv.sh`.
@@ -149,12 +143,11 @@ async fn the_python_stubs_decode_every_answer_of_our_server() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_python_stubs_read_our_form_and_setup_test() {
-    let port = serve::<configuration_example::update>().await;
+    let port = serve::<configuration::update>().await;
     let dir = tempfile::tempdir().unwrap();
     let configuration = dir.path().join("configuration.json");
     std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../examples/quickstart/configuration/configuration.json"),
+        connector_examples::example_dir("quickstart/configuration").join("configuration.json"),
         &configuration,
     )
     .unwrap();
@@ -223,25 +216,19 @@ async fn the_tester_makes_the_same_warehouse_from_the_python_server_as_debug_fro
     let server = PythonServer::start("three_operations.py");
     let dir = tempfile::tempdir().unwrap();
     let from_python = Files::new(&dir.path().join("python"), None);
-    // The connector-tester binary, as a user runs it: form, setup tests, schema, update.
-    let python_files = dir.path().join("python");
-    let port = server.1.to_string();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_connector-tester"))
-            .args(["--port", &port, "--wait", "30", "--files"])
-            .arg(&python_files)
-            .output()
-            .unwrap()
+    // The tester as its command line runs it: form, setup tests, schema, update.
+    let code = tester::run(TesterOptions {
+        address: format!("127.0.0.1:{}", server.1),
+        configuration: None,
+        state: None,
+        selection: None,
+        files: dir.path().join("python"),
+        naming: Naming::Fivetran,
+        wait: Duration::from_secs(30),
     })
     .await
     .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(stdout.contains("SYNC SUCCEEDED"), "{stdout}");
+    assert_eq!(code, std::process::ExitCode::SUCCESS);
     let map = configuration_map(json!({}));
 
     let from_rust = Files::new(&dir.path().join("rust"), None);

@@ -1,0 +1,3 @@
+//! The production binary: the connector named in Cargo.toml, served to Fivetran.
+
+connector_core::main!(connector::update);

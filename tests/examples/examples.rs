@@ -1,0 +1,37 @@
+//! Every example connector through the local warehouse: `serve` read by `connector-tester`
+//! leaves the warehouse and state that `debug` leaves, run after run; and the Python peers.
+
+mod python_interop;
+
+use connector_core::serde_json::json;
+use connector_core::testing::assert_served_like_debug;
+use connector_examples::shipped_configuration;
+
+/// `$example`'s connector, served and read by the tester, gives the warehouse and state of
+/// `debug`, over two runs (the second starts from the first's state).
+macro_rules! served_like_debug {
+    ($example:ident, $configuration:expr) => {
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $example() {
+            assert_served_like_debug::<$example::update>($configuration, 2).await;
+        }
+    };
+}
+
+mod served_like_debug {
+    use super::*;
+
+    served_like_debug!(hello, json!({}));
+    served_like_debug!(
+        configuration,
+        shipped_configuration("quickstart/configuration")
+    );
+    served_like_debug!(
+        complex_configuration_options,
+        shipped_configuration("quickstart/complex_configuration_options")
+    );
+    served_like_debug!(simple_three_step_cursor, json!({}));
+    served_like_debug!(three_operations, json!({}));
+    served_like_debug!(specified_types, json!({}));
+    served_like_debug!(unspecified_types, json!({}));
+}
