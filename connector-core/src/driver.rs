@@ -75,7 +75,16 @@ pub enum SyncError {
     /// The state did not parse.
     #[error("invalid state: {0}")]
     State(String),
-    /// The connector returned an error or panicked.
+    /// The sync was stopped from outside (the client of `serve` went away).
+    #[error("the sync was cancelled")]
+    Cancelled,
+    /// The sync function panicked (the panic's message).
+    #[error("the sync panicked: {0}")]
+    Panicked(String),
+    /// The sync stopped with a task for the user ([`Operations::task`]): the task's message.
+    #[error("the sync stopped with a task for the user: {0}")]
+    Task(String),
+    /// The connector returned an error.
     #[error("the sync failed: {0:#}")]
     Connector(anyhow::Error),
     /// The destination could not apply the operations.
@@ -122,28 +131,27 @@ pub async fn run_until<C: Connector, S: Sink>(
         }
     };
     let connector_result = match joined {
-        Ok(Ok(())) => ops.finish().await,
-        Ok(Err(error)) => Err(error),
-        Err(join_error) if join_error.is_cancelled() => {
-            Err(anyhow::anyhow!("the sync was cancelled"))
-        }
-        Err(join_error) => Err(anyhow::anyhow!(
-            "the sync panicked: {}",
-            panic_message(join_error)
-        )),
+        Ok(Ok(())) => ops.finish().await.map_err(SyncError::Connector),
+        Ok(Err(error)) => Err(SyncError::Connector(error)),
+        Err(join_error) if join_error.is_cancelled() => Err(SyncError::Cancelled),
+        Err(join_error) => Err(SyncError::Panicked(panic_message(join_error))),
     };
     if connector_result.is_err() {
         ops.abort().await;
     }
     drop(ops);
 
-    let (sink, report, sink_result) = drain.await.expect("the sink thread does not panic");
-    let outcome = match (sink_result, connector_result) {
+    let drained = drain.await.expect("the sink thread does not panic");
+    let outcome = match (drained.result, connector_result) {
         (Err(error), _) => Err(SyncError::Sink(error)),
-        (Ok(()), Err(error)) => Err(SyncError::Connector(error)),
-        (Ok(()), Ok(())) => Ok(report),
+        // The error `Operations::task` returned: the task that went to the sink is the outcome.
+        (Ok(()), Err(SyncError::Connector(_))) if drained.task.is_some() => {
+            Err(SyncError::Task(drained.task.unwrap_or_default()))
+        }
+        (Ok(()), Err(error)) => Err(error),
+        (Ok(()), Ok(())) => Ok(drained.report),
     };
-    (sink, outcome)
+    (drained.sink, outcome)
 }
 
 type Prepared<C> = (
@@ -186,13 +194,23 @@ pub fn parse_state<T: serde::de::DeserializeOwned + Default>(
     serde_json::from_value(value).map_err(|e| SyncError::State(e.to_string()))
 }
 
+/// What the sink's loop leaves: the sink, what went through it, the task it was handed (if
+/// any), and whether it failed.
+struct Drained<S> {
+    sink: S,
+    report: SyncReport,
+    task: Option<String>,
+    result: anyhow::Result<()>,
+}
+
 /// The sink's loop: applies messages in order until the sync finishes or aborts.
 fn drain<S: Sink>(
     mut sink: S,
     tables: &[TableRef],
     mut receiver: mpsc::Receiver<Message>,
-) -> (S, SyncReport, anyhow::Result<()>) {
+) -> Drained<S> {
     let mut report = SyncReport::default();
+    let mut task = None;
     let mut result = sink.begin(tables);
     while result.is_ok() {
         let Some(message) = receiver.blocking_recv() else {
@@ -204,7 +222,11 @@ fn drain<S: Sink>(
                 report.count(&record);
                 sink.write(record)
             }),
-            Message::Task(text) => sink.task(&text),
+            Message::Task(text) => {
+                let sent = sink.task(&text);
+                task = Some(text);
+                sent
+            }
             Message::Warning(text) => {
                 report.warnings += 1;
                 sink.warning(&text)
@@ -215,8 +237,13 @@ fn drain<S: Sink>(
                 let _ = done.send(());
             }),
             Message::Finish => {
-                let finished = sink.finish();
-                return (sink, report, finished);
+                let result = sink.finish();
+                return Drained {
+                    sink,
+                    report,
+                    task,
+                    result,
+                };
             }
             Message::Abort => {
                 sink.abort();
@@ -227,7 +254,12 @@ fn drain<S: Sink>(
     if result.is_err() {
         sink.abort();
     }
-    (sink, report, result)
+    Drained {
+        sink,
+        report,
+        task,
+        result,
+    }
 }
 
 /// What a crashed task said, for an error message.

@@ -30,7 +30,7 @@ use crate::value::Value;
 /// The error of a sync stopped by [`Operations::task`]: the task is the message for the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the sync stopped with a task for the user: {0}")]
-pub struct TaskRaised(pub String);
+pub(crate) struct TaskRaised(String);
 
 /// Records per batch sent to the sink.
 const BATCH_RECORDS: usize = 1024;

@@ -21,6 +21,7 @@ use crate::grpc::records::RecordView;
 use crate::grpc::selection::{Selection, TableChoice, selection_from_json};
 use crate::grpc::server::MAX_MESSAGE_BYTES;
 use crate::grpc::wire;
+use crate::grpc::wire::WireError;
 use crate::local::{ProgressLine, init_logging, open_sink, report_outcome};
 use crate::naming::Naming;
 use crate::proto;
@@ -246,7 +247,7 @@ pub async fn sync(
 }
 
 /// The tables of a `Schema` answer.
-fn declared_tables(schema: proto::SchemaResponse) -> Result<Vec<TableSchema>, String> {
+fn declared_tables(schema: proto::SchemaResponse) -> Result<Vec<TableSchema>, WireError> {
     use proto::schema_response::Response;
     match schema.response {
         None | Some(Response::SchemaResponseNotSupported(_)) => Ok(Vec::new()),
@@ -434,10 +435,7 @@ impl StreamWriter {
                 self.report.warnings += 1;
                 self.sink.warning(&warning.message).map_err(SyncError::Sink)
             }
-            Some(Operation::Task(task)) => Err(SyncError::Connector(anyhow::anyhow!(
-                "the connector stopped with a task for the user: {}",
-                task.message
-            ))),
+            Some(Operation::Task(task)) => Err(SyncError::Task(task.message)),
             Some(Operation::SchemaChange(change)) => {
                 let schema = proto::SchemaResponse {
                     response: change.change.map(|c| match c {
@@ -496,10 +494,11 @@ impl StreamWriter {
         schema_name: Option<&str>,
         table_name: &str,
         kind: i32,
-        cells: impl Iterator<Item = (std::borrow::Cow<'a, str>, Result<Value, String>)>,
+        cells: impl Iterator<Item = (std::borrow::Cow<'a, str>, Result<Value, WireError>)>,
     ) -> Result<(), SyncError> {
         let invalid = |why: String| SyncError::Connector(anyhow::anyhow!(why));
-        let kind = wire::record_kind_from_wire(kind).map_err(invalid)?;
+        let kind =
+            wire::record_kind_from_wire(kind).map_err(|why| SyncError::Connector(why.into()))?;
         let selection = &self.selection;
         let stream_table = self.tables.get_or_insert(schema_name, table_name, || {
             let mut table = TableSchema::new(table_name.to_string());

@@ -73,12 +73,15 @@ impl Value {
     /// assert_eq!(Value::Long(7).coerce_to(DataType::Short), Ok(Value::Short(7)));
     /// assert!(Value::Long(70_000).coerce_to(DataType::Short).is_err());
     /// ```
-    pub fn coerce_to(self, target: DataType) -> Result<Value, String> {
+    pub fn coerce_to(self, target: DataType) -> Result<Value, CoerceError> {
         if self.is_null() {
             return Ok(Value::Null);
         }
         let source = self.data_type();
-        let fail = || format!("{} does not fit {target}", describe(source));
+        let fail = || CoerceError::DoesNotFit {
+            value: describe(source),
+            target,
+        };
         let value = match (target, self) {
             (DataType::Boolean, Value::Bool(b)) => Value::Bool(b),
             (DataType::Boolean, Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
@@ -127,8 +130,11 @@ impl Value {
             (DataType::Binary, Value::Binary(b)) => Value::Binary(b),
             (DataType::String, v) => Value::String(v.into_text()),
             (DataType::Json, Value::Json(text) | Value::String(text)) => {
-                serde_json::from_str::<serde::de::IgnoredAny>(&text)
-                    .map_err(|_| format!("{} is not a JSON document", describe(source)))?;
+                serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(|_| {
+                    CoerceError::NotJson {
+                        value: describe(source),
+                    }
+                })?;
                 Value::Json(text)
             }
             (DataType::Xml, Value::Xml(x) | Value::String(x)) => Value::Xml(x),
@@ -201,6 +207,22 @@ impl Value {
 }
 
 /// A short description for error messages: the type, never the value (which may be private).
+/// Why a value does not convert to a column's declared type ([`Value::coerce_to`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CoerceError {
+    /// The value has no exact form in the declared type (out of range, not parseable, another
+    /// kind of value).
+    #[error("{value} does not fit {target}")]
+    DoesNotFit {
+        /// The value's kind (`a value of type LONG`), never the value itself.
+        value: String,
+        target: DataType,
+    },
+    /// Text declared JSON that does not parse as JSON.
+    #[error("{value} is not a JSON document")]
+    NotJson { value: String },
+}
+
 fn describe(data_type: Option<DataType>) -> String {
     match data_type {
         Some(t) => format!("a value of type {}", t.fivetran_name()),
@@ -360,7 +382,10 @@ mod tests {
             Ok(Value::Decimal(dec("999.99")))
         );
         let err = Value::Decimal(dec("999.995")).coerce_to(t).unwrap_err();
-        assert_eq!(err, "a value of type DECIMAL does not fit DECIMAL(5, 2)");
+        assert_eq!(
+            err.to_string(),
+            "a value of type DECIMAL does not fit DECIMAL(5, 2)"
+        );
         assert!(Value::Decimal(dec("-999.995")).coerce_to(t).is_err());
         // Past rust_decimal's 96-bit mantissa at the column's scale: 22 + 18 digits > 38.
         let wide = DataType::Decimal {
@@ -408,7 +433,8 @@ mod tests {
     fn errors_name_the_type_and_never_the_value() {
         let err = Value::String("s3cret".into())
             .coerce_to(DataType::Long)
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("s3cret"), "{err}");
         assert_eq!(err, "a value of type STRING does not fit LONG");
     }

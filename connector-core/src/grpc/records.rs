@@ -10,7 +10,7 @@ use prost::encoding::{
 };
 use prost::{DecodeError, Message};
 
-use super::wire;
+use super::wire::{self, WireError};
 use crate::proto;
 use crate::record::{Record, RecordKind};
 use crate::value::Value;
@@ -132,7 +132,7 @@ pub struct RecordView<'a> {
 
 impl Records {
     /// The records as views on the batch's bytes, in order.
-    pub fn views(&self) -> impl Iterator<Item = Result<RecordView<'_>, String>> {
+    pub fn views(&self) -> impl Iterator<Item = Result<RecordView<'_>, WireError>> {
         let mut rest = self.bytes.as_slice();
         std::iter::from_fn(move || {
             if rest.is_empty() {
@@ -140,14 +140,14 @@ impl Records {
             }
             Some(field(&mut rest).and_then(|(_, bytes)| match bytes {
                 Field::Bytes(bytes) => RecordView::read(bytes),
-                _ => Err("a record that is not a message".into()),
+                _ => Err(WireError::Malformed("a record that is not a message")),
             }))
         })
     }
 }
 
 impl<'a> RecordView<'a> {
-    fn read(bytes: &'a [u8]) -> Result<RecordView<'a>, String> {
+    fn read(bytes: &'a [u8]) -> Result<RecordView<'a>, WireError> {
         let mut view = RecordView {
             schema_name: None,
             table_name: "",
@@ -167,7 +167,7 @@ impl<'a> RecordView<'a> {
     }
 
     /// The cells, as source column name and value; a value a source cannot send is an error.
-    pub fn cells(&self) -> impl Iterator<Item = Result<(&'a str, Value), String>> + 'a {
+    pub fn cells(&self) -> impl Iterator<Item = Result<(&'a str, Value), WireError>> + 'a {
         let mut rest = self.bytes;
         std::iter::from_fn(move || {
             while !rest.is_empty() {
@@ -191,23 +191,27 @@ enum Field<'a> {
 }
 
 /// Reads one field (tag and payload) off the front of `rest`.
-fn field<'a>(rest: &mut &'a [u8]) -> Result<(u32, Field<'a>), String> {
-    let key = decode_varint(rest).map_err(|e| e.to_string())?;
-    let tag = u32::try_from(key >> 3).map_err(|_| "a field tag out of range".to_string())?;
+fn field<'a>(rest: &mut &'a [u8]) -> Result<(u32, Field<'a>), WireError> {
+    let varint = |rest: &mut &'a [u8]| {
+        decode_varint(rest).map_err(|_| WireError::Malformed("a varint that does not end"))
+    };
+    let key = varint(rest)?;
+    let tag =
+        u32::try_from(key >> 3).map_err(|_| WireError::Malformed("a field tag out of range"))?;
     let payload = match key & 7 {
-        0 => Field::Varint(decode_varint(rest).map_err(|e| e.to_string())?),
+        0 => Field::Varint(varint(rest)?),
         1 => {
             let (head, tail) = rest
                 .split_first_chunk::<8>()
-                .ok_or("a truncated 64-bit field")?;
+                .ok_or(WireError::Malformed("a truncated 64-bit field"))?;
             *rest = tail;
             Field::Fixed64(u64::from_le_bytes(*head))
         }
         2 => {
-            let len = usize::try_from(decode_varint(rest).map_err(|e| e.to_string())?)
-                .map_err(|_| "a field too long".to_string())?;
+            let len = usize::try_from(varint(rest)?)
+                .map_err(|_| WireError::Malformed("a field too long"))?;
             if len > rest.len() {
-                return Err("a field runs past its message".into());
+                return Err(WireError::Malformed("a field runs past its message"));
             }
             let (head, tail) = rest.split_at(len);
             *rest = tail;
@@ -216,21 +220,21 @@ fn field<'a>(rest: &mut &'a [u8]) -> Result<(u32, Field<'a>), String> {
         5 => {
             let (head, tail) = rest
                 .split_first_chunk::<4>()
-                .ok_or("a truncated 32-bit field")?;
+                .ok_or(WireError::Malformed("a truncated 32-bit field"))?;
             *rest = tail;
             Field::Fixed32(u32::from_le_bytes(*head))
         }
-        other => return Err(format!("unsupported wire type {other}")),
+        other => return Err(WireError::UnsupportedWireType(other)),
     };
     Ok((tag, payload))
 }
 
-fn text(bytes: &[u8]) -> Result<&str, String> {
-    std::str::from_utf8(bytes).map_err(|_| "text that is not UTF-8".to_string())
+fn text(bytes: &[u8]) -> Result<&str, WireError> {
+    std::str::from_utf8(bytes).map_err(|_| WireError::Malformed("text that is not UTF-8"))
 }
 
 /// One map entry: the column name and its `ValueType`.
-fn cell(entry: &[u8]) -> Result<(&str, Value), String> {
+fn cell(entry: &[u8]) -> Result<(&str, Value), WireError> {
     let mut rest = entry;
     let (mut name, mut value) = ("", Value::Null);
     while !rest.is_empty() {
@@ -244,7 +248,7 @@ fn cell(entry: &[u8]) -> Result<(&str, Value), String> {
 }
 
 /// A `ValueType` message as the value `wire::value_from_wire` would give.
-fn value_of(bytes: &[u8]) -> Result<Value, String> {
+fn value_of(bytes: &[u8]) -> Result<Value, WireError> {
     let mut rest = bytes;
     let mut value = Value::Null;
     while !rest.is_empty() {
@@ -269,14 +273,14 @@ fn value_of(bytes: &[u8]) -> Result<Value, String> {
             (13, Field::Bytes(b)) => Value::String(text(b)?.to_string()),
             (14, Field::Bytes(b)) => Value::Json(text(b)?.to_string()),
             (15, Field::Bytes(b)) => Value::Xml(text(b)?.to_string()),
-            (16, _) => return Err(wire::NAIVE_TIME_REFUSED.to_string()),
-            (tag, _) => return Err(format!("an unknown value field {tag}")),
+            (16, _) => return Err(WireError::NaiveTimeValue),
+            (tag, _) => return Err(WireError::UnknownValueField(tag)),
         };
     }
     Ok(value)
 }
 
-fn timestamp(bytes: &[u8]) -> Result<chrono::DateTime<chrono::Utc>, String> {
+fn timestamp(bytes: &[u8]) -> Result<chrono::DateTime<chrono::Utc>, WireError> {
     let (mut seconds, mut nanos) = (0_i64, 0_i32);
     let mut rest = bytes;
     while !rest.is_empty() {

@@ -21,7 +21,6 @@ use super::{log, wire};
 use crate::config::{Configuration, ConfigurationMap, Redactor};
 use crate::connector::Connector;
 use crate::driver::{self, SyncError};
-use crate::operations::TaskRaised;
 use crate::proto;
 use crate::proto::source_connector_server::{SourceConnector, SourceConnectorServer};
 
@@ -249,7 +248,8 @@ impl<C: Connector> SourceConnector for Service<C> {
             })
         })
         .await?;
-        let response = wire::schema_response(&tables).map_err(Status::failed_precondition)?;
+        let response = wire::schema_response(&tables)
+            .map_err(|why| Status::failed_precondition(why.to_string()))?;
         Ok(Response::new(response))
     }
 
@@ -294,9 +294,7 @@ impl<C: Connector> SourceConnector for Service<C> {
                     );
                     return;
                 }
-                Ok((_, Err(SyncError::Connector(error))))
-                    if error.downcast_ref::<TaskRaised>().is_some() =>
-                {
+                Ok((_, Err(error @ SyncError::Task(_)))) => {
                     // The task went out on the stream: it is the error the user sees.
                     tracing::error!("{}", redactor.redact(&error.to_string()));
                     return;

@@ -65,7 +65,7 @@ fn text_field(text: TextField) -> proto::TextField {
 
 /// The `Schema` answer: a table list when no table names a schema, a schema list when every
 /// table does. A mix cannot be said on the wire and is refused.
-pub fn schema_response(tables: &[TableSchema]) -> Result<proto::SchemaResponse, String> {
+pub fn schema_response(tables: &[TableSchema]) -> Result<proto::SchemaResponse, WireError> {
     use proto::schema_response::Response;
     let named = tables.iter().filter(|t| t.schema.is_some()).count();
     let response = if named == 0 {
@@ -86,15 +86,12 @@ pub fn schema_response(tables: &[TableSchema]) -> Result<proto::SchemaResponse, 
         }
         Response::WithSchema(proto::SchemaList { schemas })
     } else {
-        let unnamed: Vec<&str> = tables
+        let unnamed = tables
             .iter()
             .filter(|t| t.schema.is_none())
-            .map(|t| t.name.as_ref())
+            .map(|t| t.name.to_string())
             .collect();
-        return Err(format!(
-            "some tables name a schema and some do not ({}); give every table a schema or none",
-            unnamed.join(", ")
-        ));
+        return Err(WireError::MixedSchemas { unnamed });
     };
     Ok(proto::SchemaResponse {
         selection_not_supported: Some(false),
@@ -233,9 +230,48 @@ fn timestamp(instant: DateTime<Utc>) -> Timestamp {
 
 // ---- the reading side (connector-tester) ----
 
+/// Why what was read from the wire (or a schema about to be sent) is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WireError {
+    #[error("a source connector cannot send NAIVE_TIME values")]
+    NaiveTimeValue,
+    #[error("a source connector cannot declare NAIVE_TIME")]
+    NaiveTimeColumn,
+    #[error("SHORT value {0} is out of range")]
+    ShortOutOfRange(i32),
+    #[error("`{0}` is not a decimal")]
+    NotDecimal(String),
+    #[error("timestamp {seconds}s {nanos}ns is out of range")]
+    TimestampOutOfRange { seconds: i64, nanos: i32 },
+    #[error("unknown type {0}")]
+    UnknownType(i32),
+    #[error("{0}")]
+    BadDecimal(String),
+    #[error("column `{column}` of table `{table}`: {why}")]
+    Column {
+        table: String,
+        column: String,
+        why: Box<WireError>,
+    },
+    #[error("unknown record type {0}")]
+    UnknownRecordKind(i32),
+    #[error("an unknown value field {0}")]
+    UnknownValueField(u32),
+    /// The bytes of a message do not parse as protobuf.
+    #[error("{0}")]
+    Malformed(&'static str),
+    #[error("unsupported wire type {0}")]
+    UnsupportedWireType(u64),
+    #[error(
+        "some tables name a schema and some do not ({}); give every table a schema or none",
+        unnamed.join(", ")
+    )]
+    MixedSchemas { unnamed: Vec<String> },
+}
+
 /// A value read from the wire. Refuses what a source cannot send (NAIVE_TIME), text that is not
 /// a decimal, and timestamps out of range.
-pub fn value_from_wire(value: proto::ValueType) -> Result<Value, String> {
+pub fn value_from_wire(value: proto::ValueType) -> Result<Value, WireError> {
     Ok(match value.inner {
         None | Some(Inner::Null(_)) => Value::Null,
         Some(Inner::Bool(b)) => Value::Bool(b),
@@ -254,42 +290,45 @@ pub fn value_from_wire(value: proto::ValueType) -> Result<Value, String> {
         Some(Inner::String(s)) => Value::String(s),
         Some(Inner::Json(s)) => Value::Json(s),
         Some(Inner::Xml(s)) => Value::Xml(s),
-        Some(Inner::NaiveTime(_)) => return Err(NAIVE_TIME_REFUSED.to_string()),
+        Some(Inner::NaiveTime(_)) => return Err(WireError::NaiveTimeValue),
     })
 }
 
-/// Why a NAIVE_TIME value read from the wire is refused.
-pub(crate) const NAIVE_TIME_REFUSED: &str = "a source connector cannot send NAIVE_TIME values";
-
 /// A SHORT value from its int32 on the wire.
-pub(crate) fn short(n: i32) -> Result<i16, String> {
-    i16::try_from(n).map_err(|_| format!("SHORT value {n} is out of range"))
+pub(crate) fn short(n: i32) -> Result<i16, WireError> {
+    i16::try_from(n).map_err(|_| WireError::ShortOutOfRange(n))
 }
 
 /// A DECIMAL value from its text on the wire.
-pub(crate) fn decimal(text: &str) -> Result<Decimal, String> {
+pub(crate) fn decimal(text: &str) -> Result<Decimal, WireError> {
     Decimal::from_str(text)
         .or_else(|_| Decimal::from_scientific(text))
-        .map_err(|_| format!("`{text}` is not a decimal"))
+        .map_err(|_| WireError::NotDecimal(text.to_string()))
 }
 
 /// The instant of a protobuf `Timestamp`.
-pub(crate) fn instant(seconds: i64, nanos: i32) -> Result<DateTime<Utc>, String> {
+pub(crate) fn instant(seconds: i64, nanos: i32) -> Result<DateTime<Utc>, WireError> {
     u32::try_from(nanos)
         .ok()
         .and_then(|nanos| DateTime::from_timestamp(seconds, nanos))
-        .ok_or_else(|| format!("timestamp {seconds}s {nanos}ns is out of range"))
+        .ok_or(WireError::TimestampOutOfRange { seconds, nanos })
 }
 
 /// A table read from the `Schema` answer. UNSPECIFIED leaves the column's type to inference.
-pub fn table_from_wire(table: &proto::Table, schema: Option<&str>) -> Result<TableSchema, String> {
+pub fn table_from_wire(
+    table: &proto::Table,
+    schema: Option<&str>,
+) -> Result<TableSchema, WireError> {
     let mut out = TableSchema::new(table.name.clone());
     if let Some(schema) = schema {
         out = out.in_schema(schema.to_string());
     }
     for column in &table.columns {
-        let data_type = data_type_from_wire(column)
-            .map_err(|why| format!("column `{}` of table `{}`: {why}", column.name, table.name))?;
+        let data_type = data_type_from_wire(column).map_err(|why| WireError::Column {
+            table: table.name.clone(),
+            column: column.name.clone(),
+            why: Box::new(why),
+        })?;
         out = out.column(Column {
             name: Cow::Owned(column.name.clone()),
             data_type,
@@ -299,9 +338,9 @@ pub fn table_from_wire(table: &proto::Table, schema: Option<&str>) -> Result<Tab
     Ok(out)
 }
 
-fn data_type_from_wire(column: &proto::Column) -> Result<Option<DataType>, String> {
+fn data_type_from_wire(column: &proto::Column) -> Result<Option<DataType>, WireError> {
     use proto::DataType as P;
-    let wire = P::try_from(column.r#type).map_err(|_| format!("unknown type {}", column.r#type))?;
+    let wire = P::try_from(column.r#type).map_err(|_| WireError::UnknownType(column.r#type))?;
     Ok(Some(match wire {
         P::Unspecified => return Ok(None),
         P::Boolean => DataType::Boolean,
@@ -312,7 +351,8 @@ fn data_type_from_wire(column: &proto::Column) -> Result<Option<DataType>, Strin
             Some(proto::data_type_params::Params::Decimal(d)) => DataType::decimal(
                 u8::try_from(d.precision).unwrap_or(u8::MAX),
                 u8::try_from(d.scale).unwrap_or(u8::MAX),
-            )?,
+            )
+            .map_err(WireError::BadDecimal)?,
             _ => DataType::DEFAULT_DECIMAL,
         },
         P::Float => DataType::Float,
@@ -324,18 +364,18 @@ fn data_type_from_wire(column: &proto::Column) -> Result<Option<DataType>, Strin
         P::Xml => DataType::Xml,
         P::String => DataType::String,
         P::Json => DataType::Json,
-        P::NaiveTime => return Err("a source connector cannot declare NAIVE_TIME".into()),
+        P::NaiveTime => return Err(WireError::NaiveTimeColumn),
     }))
 }
 
 /// The kind of a record read from the wire.
-pub fn record_kind_from_wire(kind: i32) -> Result<RecordKind, String> {
+pub fn record_kind_from_wire(kind: i32) -> Result<RecordKind, WireError> {
     match proto::RecordType::try_from(kind) {
         Ok(proto::RecordType::Upsert) => Ok(RecordKind::Upsert),
         Ok(proto::RecordType::Update) => Ok(RecordKind::Update),
         Ok(proto::RecordType::Delete) => Ok(RecordKind::Delete),
         Ok(proto::RecordType::Truncate) => Ok(RecordKind::Truncate),
-        Err(_) => Err(format!("unknown record type {kind}")),
+        Err(_) => Err(WireError::UnknownRecordKind(kind)),
     }
 }
 
@@ -391,12 +431,17 @@ mod tests {
         };
         assert_eq!(
             value_from_wire(decimal),
-            Err("`12,5` is not a decimal".into())
+            Err(WireError::NotDecimal("12,5".into()))
         );
         let time = proto::ValueType {
             inner: Some(Inner::NaiveTime(Timestamp::default())),
         };
-        assert!(value_from_wire(time).unwrap_err().contains("NAIVE_TIME"));
+        assert!(
+            value_from_wire(time)
+                .unwrap_err()
+                .to_string()
+                .contains("NAIVE_TIME")
+        );
     }
 
     #[test]
@@ -407,6 +452,7 @@ mod tests {
         assert!(
             schema_response(&[a.clone(), c])
                 .unwrap_err()
+                .to_string()
                 .contains("(c)")
         );
         let response = schema_response(&[a, b]).unwrap();
