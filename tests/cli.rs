@@ -111,8 +111,8 @@ fn a_bad_configuration_fails_with_every_problem() {
 /// quotes it.
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_logs_json_lines_without_secrets() {
-    use connector_core::proto;
-    use connector_core::proto::source_connector_client::SourceConnectorClient;
+    use connector_core::__internal::proto;
+    use connector_core::__internal::proto::source_connector_client::SourceConnectorClient;
     use std::io::{BufRead as _, BufReader};
 
     const SECRET: &str = "sk-live-0123456789";

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use connector_core::config::{FieldKind, TextField};
 use connector_core::prelude::*;
 use connector_core::testing::configuration_map;
+use connector_core::{FieldKind, TextField};
 
 #[derive(Debug, PartialEq, Dropdown)]
 pub enum Region {

@@ -8,8 +8,8 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use connector_core::proto;
-use connector_core::proto::source_connector_client::SourceConnectorClient;
+use connector_core::__internal::proto;
+use connector_core::__internal::proto::source_connector_client::SourceConnectorClient;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -5,11 +5,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use connector_core::driver::{self, SyncError};
+use connector_core::__internal::Sink;
+use connector_core::__internal::{Record, TableRef, run_sync};
+use connector_core::ConfigurationMap;
+use connector_core::SyncError;
 use connector_core::prelude::*;
-use connector_core::sink::Sink;
 use connector_core::testing::Destination;
-use connector_core::{ConfigurationMap, Record, TableRef};
 
 /// A table belongs to one `#[sync]` per crate (its `Declared` impl), so each sync here gets its
 /// own copy of the event table.
@@ -310,9 +311,10 @@ async fn a_stalled_destination_stops_the_source_within_a_bounded_number_of_rows(
         opened: false,
         written: 0,
     };
-    let run = tokio::spawn(async move {
-        driver::run::<floods, _>(&ConfigurationMap::new(), None, sink).await
-    });
+    let run =
+        tokio::spawn(
+            async move { run_sync::<floods, _>(&ConfigurationMap::new(), None, sink).await },
+        );
     tokio::time::sleep(Duration::from_millis(300)).await;
     let emitted_while_stalled = EMITTED.load(Ordering::SeqCst);
     // 16 batches of 1024 in the channel, one batch being written, one filling up.

@@ -16,11 +16,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use connector_core::local::sync_into_warehouse;
+use connector_core::__internal::local::Files;
+use connector_core::__internal::local::sync_into_warehouse;
 use connector_core::naming::Naming;
 use connector_core::prelude::*;
 use connector_core::testing::configuration_map;
-use connector_core::warehouse::Files;
 use connector_core::{ConfigurationMap, Connector};
 use duckdb::types::{TimeUnit, Value as DuckValue};
 

@@ -15,14 +15,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use connector_core::grpc::{ServeOptions, serve_on, server::bind};
+use connector_core::__internal::grpc::{ServeOptions, bind, serve_on};
+use connector_core::__internal::local::Files;
+use connector_core::__internal::proto;
+use connector_core::__internal::proto::update_response::Operation;
+use connector_core::__internal::{grpc::read, tester};
 use connector_core::naming::Naming;
 use connector_core::prelude::*;
-use connector_core::proto;
-use connector_core::proto::update_response::Operation;
 use connector_core::testing::configuration_map;
-use connector_core::warehouse::Files;
-use connector_core::{grpc::wire, tester};
 
 use crate::local::{peak_rss_kb, peak_rss_kb_of, tempdir};
 
@@ -125,7 +125,7 @@ async fn read(args: &ReaderArgs) -> Result<(f64, u64)> {
             }
             Some(Operation::Record(record)) => {
                 for (name, value) in record.data {
-                    black_box((name, wire::value_from_wire(value).map_err(|e| anyhow!(e))?));
+                    black_box((name, read::value_from_wire(value).map_err(|e| anyhow!(e))?));
                 }
                 records += 1;
             }

@@ -1,7 +1,7 @@
 //! Write data connectors in Rust: a `#[table]` struct **is** the table schema, a `#[sync]`
 //! function **is** the sync, and schema mistakes are compile errors.
 //!
-//! ```ignore
+//! ```
 //! use connector_core::prelude::*;
 //!
 //! #[table]
@@ -20,30 +20,46 @@
 //! connector_core::main!(update);
 //! ```
 //!
-//! One binary then runs its sync in every mode through one [`driver`]; modes differ only in the
-//! [`sink`]. [`testing`] runs it in-process against an in-memory destination.
+//! [`main!`] makes the binary's command line: `debug` runs the sync into a local DuckDB
+//! warehouse, `serve` serves Fivetran's partner-SDK gRPC protocol in production, and `schema`,
+//! `form` and `test` show the tables, the setup form and run the setup tests. Every mode runs the
+//! sync the same way; only the destination differs. [`testing`] runs it in-process against an
+//! in-memory destination that applies the warehouse's rules.
+//!
+//! What a connector uses: the macros ([`table`], [`sync`], [`state`], [`Configuration`],
+//! [`Dropdown`]), [`Operations`] (upsert, update, delete, truncate, checkpoint, warnings and
+//! tasks), the model ([`DataType`], [`Column`], [`TableSchema`], [`Row`], [`Value`]), and the
+//! configuration's types ([`ConfigValue`], [`Form`], [`SetupTest`]). `use
+//! connector_core::prelude::*;` brings the common ones.
 
-pub mod cli;
-pub mod config;
-mod connector;
-pub mod driver;
-pub mod grpc;
-#[cfg(feature = "local")]
-pub mod local;
+// The layers, each using only the layers before it:
+// 1. the model: what a connector declares and emits.
+mod config;
 pub mod naming;
-pub mod operations;
-pub mod proto;
-pub mod record;
-pub mod row;
-pub mod schema;
-pub mod sink;
-pub mod table;
+mod record;
+mod row;
+mod schema;
+mod table;
+mod value;
+// 2. the runtime: one driver runs a sync for every mode; modes differ only in the sink.
+mod connector;
+mod driver;
+mod operations;
+mod sink;
+// 3. the modes: the local runner and its warehouse (`debug`), the gRPC server (`serve`), the
+//    gRPC client that writes a served connector into the local warehouse (`connector-tester`),
+//    and the in-process destination of tests.
+mod grpc;
 #[cfg(feature = "local")]
-pub mod tester;
+mod local;
+mod proto;
+#[cfg(feature = "local")]
+mod tester;
 pub mod testing;
-pub mod value;
 #[cfg(feature = "local")]
-pub mod warehouse;
+mod warehouse;
+// 4. the command line of a connector binary (`main!`).
+mod cli;
 
 pub use config::{
     ConfigError, ConfigValue, Configuration, ConfigurationMap, FieldKind, Form, FormField,
@@ -51,12 +67,12 @@ pub use config::{
 };
 pub use connector::{Connector, NoState};
 pub use connector_macros::{Configuration, Dropdown, state, sync, table};
+pub use driver::{Counts, SyncError, SyncReport};
 pub use operations::Operations;
-pub use record::{Cells, Record, RecordKind};
 pub use row::Row;
-pub use schema::{Column, DataType, TableRef, TableSchema};
+pub use schema::{Column, DataType, TableSchema};
 pub use table::{ColumnType, Declared, Key, Patch, Table};
-pub use value::Value;
+pub use value::{CoerceError, Value};
 
 /// A boxed future that can move between threads: how setup tests and syncs are stored.
 #[doc(hidden)]
@@ -96,11 +112,53 @@ macro_rules! main {
     };
 }
 
+/// What the project's own bench, tests and `connector-tester` reach into: the driver, the
+/// sinks, the wire, the local warehouse. Not API: it changes without notice.
+#[doc(hidden)]
+pub mod __internal {
+    pub use crate::driver::run as run_sync;
+    pub use crate::record::{Cells, Record, RecordKind};
+    pub use crate::schema::TableRef;
+    pub use crate::sink::Sink;
+
+    /// The generated protocol (`fivetran_sdk.v2`).
+    pub mod proto {
+        pub use crate::proto::*;
+    }
+
+    /// `serve`: the gRPC server and the wire form of values and records.
+    pub mod grpc {
+        pub use crate::grpc::ServeOptions;
+        pub use crate::grpc::records::Records;
+        pub use crate::grpc::server::{bind, serve_on};
+        pub use crate::grpc::wire;
+        #[cfg(feature = "local")]
+        pub use crate::grpc::{read, selection::selection_from_json};
+    }
+
+    /// `debug`: the local runner and its DuckDB warehouse.
+    #[cfg(feature = "local")]
+    pub mod local {
+        pub use crate::local::sync_into_warehouse;
+        pub use crate::warehouse::{Files, Warehouse};
+    }
+
+    /// `connector-tester`: the client that writes a served connector into the warehouse.
+    #[cfg(feature = "local")]
+    pub mod tester {
+        pub use crate::tester::*;
+    }
+}
+
 /// What generated code reaches by absolute path; not public API.
 #[doc(hidden)]
 pub mod __private {
+    /// The command line that `main!` runs.
+    pub mod cli {
+        pub use crate::cli::main;
+    }
+
     pub use crate::BoxFuture;
-    pub use crate::cli;
     pub use crate::config::{
         ConfigError, ConfigValue, Configuration, ConfigurationMap, FieldKind, FieldProblem, Form,
         FormField, FormTest, NoConfiguration, SetupTest, TextField, default_label, parse_json,

@@ -17,11 +17,9 @@ use tonic::transport::Channel;
 use crate::config::read_configuration;
 use crate::config::{ConfigurationMap, Redactor};
 use crate::driver::{SyncError, SyncReport};
-use crate::grpc::records::RecordView;
+use crate::grpc::read::{self, RecordView, WireError};
 use crate::grpc::selection::{Selection, TableChoice, selection_from_json};
 use crate::grpc::server::MAX_MESSAGE_BYTES;
-use crate::grpc::wire;
-use crate::grpc::wire::WireError;
 use crate::local::{ProgressLine, init_logging, open_sink, report_outcome};
 use crate::naming::Naming;
 use crate::proto;
@@ -254,7 +252,7 @@ fn declared_tables(schema: proto::SchemaResponse) -> Result<Vec<TableSchema>, Wi
         Some(Response::WithoutSchema(list)) => list
             .tables
             .iter()
-            .map(|t| wire::table_from_wire(t, None))
+            .map(|t| read::table_from_wire(t, None))
             .collect(),
         Some(Response::WithSchema(list)) => list
             .schemas
@@ -262,7 +260,7 @@ fn declared_tables(schema: proto::SchemaResponse) -> Result<Vec<TableSchema>, Wi
             .flat_map(|s| {
                 s.tables
                     .iter()
-                    .map(|t| wire::table_from_wire(t, Some(&s.name)))
+                    .map(|t| read::table_from_wire(t, Some(&s.name)))
             })
             .collect(),
     }
@@ -466,7 +464,7 @@ impl StreamWriter {
     /// A record of a `record` message.
     fn write(&mut self, record: proto::Record) -> Result<(), SyncError> {
         let cells = record.data.into_iter().map(|(column, value)| {
-            let value = wire::value_from_wire(value);
+            let value = read::value_from_wire(value);
             (std::borrow::Cow::Owned(column), value)
         });
         self.write_cells(
@@ -498,7 +496,7 @@ impl StreamWriter {
     ) -> Result<(), SyncError> {
         let invalid = |why: String| SyncError::Connector(anyhow::anyhow!(why));
         let kind =
-            wire::record_kind_from_wire(kind).map_err(|why| SyncError::Connector(why.into()))?;
+            read::record_kind_from_wire(kind).map_err(|why| SyncError::Connector(why.into()))?;
         let selection = &self.selection;
         let stream_table = self.tables.get_or_insert(schema_name, table_name, || {
             let mut table = TableSchema::new(table_name.to_string());

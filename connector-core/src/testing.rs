@@ -178,7 +178,7 @@ pub async fn debug_and_served<C: Connector>(
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let address = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(crate::grpc::serve_on::<C>(
+    let server = tokio::spawn(crate::grpc::server::serve_on::<C>(
         vec![listener],
         crate::grpc::ServeOptions::default(),
         async move {

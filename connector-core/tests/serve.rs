@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
-use connector_core::grpc::{ServeOptions, serve_on, server::bind};
+use connector_core::__internal::grpc::{ServeOptions, bind, serve_on};
+use connector_core::__internal::proto;
+use connector_core::__internal::proto::source_connector_client::SourceConnectorClient;
+use connector_core::__internal::proto::update_response::Operation;
 use connector_core::prelude::*;
-use connector_core::proto;
-use connector_core::proto::source_connector_client::SourceConnectorClient;
-use connector_core::proto::update_response::Operation;
 use tonic::Code;
 use tonic::transport::Channel;
 
@@ -428,7 +428,7 @@ async fn excluded_tables_and_columns_are_not_sent() {
     let port = start(ServeOptions::default()).await;
     let mut request = update_request(&[("rows", "5"), ("run", "selection")]);
     request.selection = Some(
-        connector_core::grpc::selection::selection_from_json(json!({"without_schema": {
+        connector_core::__internal::grpc::selection_from_json(json!({"without_schema": {
             "tables": [
                 {"table_name": "items", "included": true, "include_new_columns": true,
                  "columns": {"name": false}},
@@ -618,7 +618,7 @@ async fn large_records_are_flushed_before_a_batch_passes_100_kb() {
     .await;
     assert!(status.is_none(), "{status:?}");
     use prost::Message as _;
-    let batches: Vec<&connector_core::grpc::records::Records> = operations
+    let batches: Vec<&connector_core::__internal::grpc::Records> = operations
         .iter()
         .filter_map(|op| match op {
             Operation::Records(batch) => Some(batch),

@@ -5,12 +5,12 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use connector_core::grpc::{ServeOptions, serve_on, server::bind};
-use connector_core::local::sync_into_warehouse;
+use connector_core::__internal::grpc::{ServeOptions, bind, serve_on};
+use connector_core::__internal::local::Files;
+use connector_core::__internal::local::sync_into_warehouse;
 use connector_core::naming::Naming;
 use connector_core::prelude::*;
 use connector_core::testing::{configuration_map, dump_with_state};
-use connector_core::warehouse::Files;
 
 const SECRET: &str = "key-0123456789abcdef";
 
@@ -234,9 +234,11 @@ async fn nothing_listening_is_a_plain_error() {
 /// A partner connector that does not hide secrets: its form marks `key` as a password, and it
 /// quotes the key in a setup test's failure, in a warning and in the status that ends a sync.
 mod careless {
-    use connector_core::proto;
-    use connector_core::proto::source_connector_server::{SourceConnector, SourceConnectorServer};
-    use connector_core::proto::update_response::Operation;
+    use connector_core::__internal::proto;
+    use connector_core::__internal::proto::source_connector_server::{
+        SourceConnector, SourceConnectorServer,
+    };
+    use connector_core::__internal::proto::update_response::Operation;
     use tonic::{Request, Response, Status};
 
     pub struct Careless;

@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use connector_core::__internal::grpc::{ServeOptions, bind, serve_on};
+use connector_core::__internal::local::{Files, Warehouse};
+use connector_core::__internal::tester::{self, TesterOptions};
 use connector_core::Connector;
-use connector_core::grpc::{ServeOptions, serve_on, server::bind};
 use connector_core::naming::Naming;
 use connector_core::serde_json::{self, Value, json};
-use connector_core::tester::{self, TesterOptions};
 use connector_core::testing::configuration_map;
-use connector_core::warehouse::{Files, Warehouse};
 
 fn interop_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../interop")
@@ -232,12 +232,9 @@ async fn the_tester_makes_the_same_warehouse_from_the_python_server_as_debug_fro
     let map = configuration_map(json!({}));
 
     let from_rust = Files::new(&dir.path().join("rust"), None);
-    let (sink, outcome) = connector_core::local::sync_into_warehouse::<three_operations::update>(
-        &map,
-        &from_rust,
-        Naming::Fivetran,
-        false,
-    )
+    let (sink, outcome) = connector_core::__internal::local::sync_into_warehouse::<
+        three_operations::update,
+    >(&map, &from_rust, Naming::Fivetran, false)
     .await
     .unwrap();
     drop(sink);
@@ -258,7 +255,7 @@ async fn the_tester_applies_the_selection_that_the_python_server_ignores() {
         .await
         .unwrap();
     let selection =
-        connector_core::grpc::selection::selection_from_json(json!({"without_schema": {
+        connector_core::__internal::grpc::selection_from_json(json!({"without_schema": {
             "tables": [{"table_name": "three", "included": true, "include_new_columns": true,
                         "columns": {"val2": false}}]
         }}))

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use connector_core::__internal::tester::{self, TesterOptions};
 use connector_core::naming::Naming;
-use connector_core::tester::{self, TesterOptions};
 
 #[derive(Debug, Parser)]
 #[command(

@@ -1,24 +1,23 @@
 //! `Records` kept in its wire form. The generated code uses this type for the protocol's
 //! `Records` message (`extern_path` in `build.rs`), so `serve` encodes each of a sync's records
 //! straight from its values into protobuf bytes, with no per-cell map of strings in between;
-//! a reader gets them back as generated `Record`s with [`Records::records`].
+//! `connector-tester` reads them back with `grpc::read`.
 
 use bytes::{Buf, BufMut};
 use prost::encoding::{
-    DecodeContext, WireType, decode_key, decode_varint, encode_key, encode_varint,
-    encoded_len_varint, skip_field,
+    DecodeContext, WireType, decode_varint, encode_key, encode_varint, encoded_len_varint,
+    skip_field,
 };
 use prost::{DecodeError, Message};
 
-use super::wire::{self, WireError};
-use crate::proto;
+use super::wire;
 use crate::record::{Record, RecordKind};
 use crate::value::Value;
 
 /// A `Records` message: field 1 (`repeated Record records`), entry by entry, as encoded bytes.
 #[derive(Clone, Default, PartialEq)]
 pub struct Records {
-    bytes: Vec<u8>,
+    pub(super) bytes: Vec<u8>,
     count: usize,
 }
 
@@ -53,7 +52,8 @@ impl Records {
     }
 
     /// Appends a generated `Record`.
-    pub fn push(&mut self, record: &proto::Record) {
+    #[cfg(test)]
+    pub fn push(&mut self, record: &crate::proto::Record) {
         encode_key(1, WireType::LengthDelimited, &mut self.bytes);
         encode_varint(record.encoded_len() as u64, &mut self.bytes);
         record.encode_raw(&mut self.bytes);
@@ -109,188 +109,17 @@ impl Records {
     }
 
     /// The records, decoded.
-    pub fn records(&self) -> Result<Vec<proto::Record>, DecodeError> {
+    #[cfg(test)]
+    pub fn records(&self) -> Result<Vec<crate::proto::Record>, DecodeError> {
+        use prost::encoding::decode_key;
         let mut buf = self.bytes.as_slice();
         let mut out = Vec::with_capacity(self.count);
         while buf.has_remaining() {
             decode_key(&mut buf)?;
-            out.push(proto::Record::decode_length_delimited(&mut buf)?);
+            out.push(crate::proto::Record::decode_length_delimited(&mut buf)?);
         }
         Ok(out)
     }
-}
-
-/// One record read straight from a batch's bytes, without building the generated `Record`.
-#[derive(Debug, Clone, Copy)]
-pub struct RecordView<'a> {
-    pub schema_name: Option<&'a str>,
-    pub table_name: &'a str,
-    /// The wire's `RecordType`.
-    pub kind: i32,
-    bytes: &'a [u8],
-}
-
-impl Records {
-    /// The records as views on the batch's bytes, in order.
-    pub fn views(&self) -> impl Iterator<Item = Result<RecordView<'_>, WireError>> {
-        let mut rest = self.bytes.as_slice();
-        std::iter::from_fn(move || {
-            if rest.is_empty() {
-                return None;
-            }
-            Some(field(&mut rest).and_then(|(_, bytes)| match bytes {
-                Field::Bytes(bytes) => RecordView::read(bytes),
-                _ => Err(WireError::Malformed("a record that is not a message")),
-            }))
-        })
-    }
-}
-
-impl<'a> RecordView<'a> {
-    fn read(bytes: &'a [u8]) -> Result<RecordView<'a>, WireError> {
-        let mut view = RecordView {
-            schema_name: None,
-            table_name: "",
-            kind: 0,
-            bytes,
-        };
-        let mut rest = bytes;
-        while !rest.is_empty() {
-            match field(&mut rest)? {
-                (1, Field::Bytes(b)) => view.schema_name = Some(text(b)?),
-                (2, Field::Bytes(b)) => view.table_name = text(b)?,
-                (3, Field::Varint(n)) => view.kind = n as i32,
-                _ => {}
-            }
-        }
-        Ok(view)
-    }
-
-    /// The cells, as source column name and value; a value a source cannot send is an error.
-    pub fn cells(&self) -> impl Iterator<Item = Result<(&'a str, Value), WireError>> + 'a {
-        let mut rest = self.bytes;
-        std::iter::from_fn(move || {
-            while !rest.is_empty() {
-                match field(&mut rest) {
-                    Err(why) => return Some(Err(why)),
-                    Ok((4, Field::Bytes(entry))) => return Some(cell(entry)),
-                    Ok(_) => {}
-                }
-            }
-            None
-        })
-    }
-}
-
-/// A field's payload.
-enum Field<'a> {
-    Varint(u64),
-    Fixed32(u32),
-    Fixed64(u64),
-    Bytes(&'a [u8]),
-}
-
-/// Reads one field (tag and payload) off the front of `rest`.
-fn field<'a>(rest: &mut &'a [u8]) -> Result<(u32, Field<'a>), WireError> {
-    let varint = |rest: &mut &'a [u8]| {
-        decode_varint(rest).map_err(|_| WireError::Malformed("a varint that does not end"))
-    };
-    let key = varint(rest)?;
-    let tag =
-        u32::try_from(key >> 3).map_err(|_| WireError::Malformed("a field tag out of range"))?;
-    let payload = match key & 7 {
-        0 => Field::Varint(varint(rest)?),
-        1 => {
-            let (head, tail) = rest
-                .split_first_chunk::<8>()
-                .ok_or(WireError::Malformed("a truncated 64-bit field"))?;
-            *rest = tail;
-            Field::Fixed64(u64::from_le_bytes(*head))
-        }
-        2 => {
-            let len = usize::try_from(varint(rest)?)
-                .map_err(|_| WireError::Malformed("a field too long"))?;
-            if len > rest.len() {
-                return Err(WireError::Malformed("a field runs past its message"));
-            }
-            let (head, tail) = rest.split_at(len);
-            *rest = tail;
-            Field::Bytes(head)
-        }
-        5 => {
-            let (head, tail) = rest
-                .split_first_chunk::<4>()
-                .ok_or(WireError::Malformed("a truncated 32-bit field"))?;
-            *rest = tail;
-            Field::Fixed32(u32::from_le_bytes(*head))
-        }
-        other => return Err(WireError::UnsupportedWireType(other)),
-    };
-    Ok((tag, payload))
-}
-
-fn text(bytes: &[u8]) -> Result<&str, WireError> {
-    std::str::from_utf8(bytes).map_err(|_| WireError::Malformed("text that is not UTF-8"))
-}
-
-/// One map entry: the column name and its `ValueType`.
-fn cell(entry: &[u8]) -> Result<(&str, Value), WireError> {
-    let mut rest = entry;
-    let (mut name, mut value) = ("", Value::Null);
-    while !rest.is_empty() {
-        match field(&mut rest)? {
-            (1, Field::Bytes(b)) => name = text(b)?,
-            (2, Field::Bytes(b)) => value = value_of(b)?,
-            _ => {}
-        }
-    }
-    Ok((name, value))
-}
-
-/// A `ValueType` message as the value `wire::value_from_wire` would give.
-fn value_of(bytes: &[u8]) -> Result<Value, WireError> {
-    let mut rest = bytes;
-    let mut value = Value::Null;
-    while !rest.is_empty() {
-        value = match field(&mut rest)? {
-            (1, _) => Value::Null,
-            (2, Field::Varint(n)) => Value::Bool(n != 0),
-            (3, Field::Varint(n)) => Value::Short(wire::short(n as i64 as i32)?),
-            (4, Field::Varint(n)) => Value::Int(n as i64 as i32),
-            (5, Field::Varint(n)) => Value::Long(n as i64),
-            (6, Field::Fixed32(n)) => Value::Float(f32::from_bits(n)),
-            (7, Field::Fixed64(n)) => Value::Double(f64::from_bits(n)),
-            (tag @ 8..=10, Field::Bytes(b)) => {
-                let instant = timestamp(b)?;
-                match tag {
-                    8 => Value::NaiveDate(instant.date_naive()),
-                    9 => Value::NaiveDatetime(instant.naive_utc()),
-                    _ => Value::UtcDatetime(instant),
-                }
-            }
-            (11, Field::Bytes(b)) => Value::Decimal(wire::decimal(text(b)?)?),
-            (12, Field::Bytes(b)) => Value::Binary(b.to_vec()),
-            (13, Field::Bytes(b)) => Value::String(text(b)?.to_string()),
-            (14, Field::Bytes(b)) => Value::Json(text(b)?.to_string()),
-            (15, Field::Bytes(b)) => Value::Xml(text(b)?.to_string()),
-            (16, _) => return Err(WireError::NaiveTimeValue),
-            (tag, _) => return Err(WireError::UnknownValueField(tag)),
-        };
-    }
-    Ok(value)
-}
-
-fn timestamp(bytes: &[u8]) -> Result<chrono::DateTime<chrono::Utc>, WireError> {
-    let (mut seconds, mut nanos) = (0_i64, 0_i32);
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        match field(&mut rest)? {
-            (1, Field::Varint(n)) => seconds = n as i64,
-            (2, Field::Varint(n)) => nanos = n as i32,
-            _ => {}
-        }
-    }
-    wire::instant(seconds, nanos)
 }
 
 fn put_string(tag: u32, text: &str, buf: &mut Vec<u8>) {
@@ -468,9 +297,7 @@ impl Message for Records {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::Cells;
-    use crate::schema::{Column, DataType, TableRef, TableSchema};
-    use chrono::{DateTime, NaiveDate};
+    use crate::proto;
     use rust_decimal::Decimal;
 
     #[test]
@@ -513,7 +340,9 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "local")]
     fn every_value() -> Vec<(String, Value)> {
+        use chrono::{DateTime, NaiveDate};
         let date = NaiveDate::from_ymd_opt(1969, 7, 20).unwrap();
         [
             Value::Null,
@@ -542,8 +371,13 @@ mod tests {
         .collect()
     }
 
+    /// Needs the reader of `connector-tester`, which only the local runner builds.
+    #[cfg(feature = "local")]
     #[test]
     fn records_encoded_straight_decode_as_the_generated_ones() {
+        use crate::grpc::read::RecordView;
+        use crate::record::Cells;
+        use crate::schema::{Column, DataType, TableRef, TableSchema};
         let table = TableRef::from(
             TableSchema::new("t")
                 .in_schema("s")

@@ -2,11 +2,12 @@
 //! `included = false`, or a column mapped to `false`, is not sent; what the selection does not list
 //! follows its `include_new_*` flag. No selection at all means everything.
 //!
-//! Also reads a selection from JSON (the proto3 JSON form with field names as in the `.proto`), as
-//! `connector-tester --selection FILE` takes it.
+//! With the local runner, also reads a selection from JSON (the proto3 JSON form with field names
+//! as in the `.proto`), as `connector-tester --selection FILE` takes it.
 
 use std::collections::BTreeMap;
 
+#[cfg(any(test, feature = "local"))]
 use serde::Deserialize;
 
 use crate::proto;
@@ -65,6 +66,7 @@ impl TableChoice {
 
 impl Selection {
     /// Everything is selected.
+    #[cfg(test)]
     pub fn everything() -> Selection {
         Selection::default()
     }
@@ -117,6 +119,7 @@ fn choose(
 /// `{"without_schema": {"tables": [{"table_name": "t", "included": true,
 /// "columns": {"secret": false}, "include_new_columns": true}], "include_new_tables": false}}`.
 /// Absent flags are `false`, as in proto3.
+#[cfg(any(test, feature = "local"))]
 pub fn selection_from_json(document: serde_json::Value) -> Result<proto::Selection, String> {
     let json: SelectionJson = serde_json::from_value(document).map_err(|e| e.to_string())?;
     let rule = match (json.without_schema, json.with_schema) {
@@ -143,6 +146,7 @@ pub fn selection_from_json(document: serde_json::Value) -> Result<proto::Selecti
     })
 }
 
+#[cfg(any(test, feature = "local"))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SelectionJson {
@@ -150,6 +154,7 @@ struct SelectionJson {
     with_schema: Option<SchemasJson>,
 }
 
+#[cfg(any(test, feature = "local"))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TablesJson {
@@ -159,6 +164,7 @@ struct TablesJson {
     include_new_tables: bool,
 }
 
+#[cfg(any(test, feature = "local"))]
 impl TablesJson {
     fn into_wire(self) -> proto::TablesWithNoSchema {
         proto::TablesWithNoSchema {
@@ -168,6 +174,7 @@ impl TablesJson {
     }
 }
 
+#[cfg(any(test, feature = "local"))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SchemasJson {
@@ -177,6 +184,7 @@ struct SchemasJson {
     include_new_schemas: bool,
 }
 
+#[cfg(any(test, feature = "local"))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SchemaJson {
@@ -189,6 +197,7 @@ struct SchemaJson {
     include_new_tables: bool,
 }
 
+#[cfg(any(test, feature = "local"))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TableJson {
@@ -201,6 +210,7 @@ struct TableJson {
     include_new_columns: bool,
 }
 
+#[cfg(any(test, feature = "local"))]
 impl TableJson {
     fn into_wire(self) -> proto::TableSelection {
         proto::TableSelection {

@@ -3,18 +3,14 @@
 //! rules: NAIVE_DATE is midnight UTC of the date, NAIVE_DATETIME is the wall-clock time read as
 //! UTC, UTC_DATETIME is the instant; DECIMAL travels as its decimal text.
 
-use std::borrow::Cow;
-use std::str::FromStr as _;
-
 use chrono::{DateTime, Utc};
 use prost_types::Timestamp;
-use rust_decimal::Decimal;
 
 use crate::config::{FieldKind, Form, TextField};
 use crate::proto;
 use crate::proto::value_type::Inner;
 use crate::record::{Record, RecordKind};
-use crate::schema::{Column, DataType, TableSchema};
+use crate::schema::{DataType, TableSchema};
 use crate::value::Value;
 
 /// The `ConfigurationForm` answer for a form. Schema selection is offered when the connector
@@ -63,9 +59,20 @@ fn text_field(text: TextField) -> proto::TextField {
     }
 }
 
+/// Tables where some name a schema and some do not: the `Schema` answer cannot say that.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "some tables name a schema and some do not ({}); give every table a schema or none",
+    unnamed.join(", ")
+)]
+pub struct MixedSchemas {
+    /// The tables without a schema.
+    pub unnamed: Vec<String>,
+}
+
 /// The `Schema` answer: a table list when no table names a schema, a schema list when every
 /// table does. A mix cannot be said on the wire and is refused.
-pub fn schema_response(tables: &[TableSchema]) -> Result<proto::SchemaResponse, WireError> {
+pub fn schema_response(tables: &[TableSchema]) -> Result<proto::SchemaResponse, MixedSchemas> {
     use proto::schema_response::Response;
     let named = tables.iter().filter(|t| t.schema.is_some()).count();
     let response = if named == 0 {
@@ -91,7 +98,7 @@ pub fn schema_response(tables: &[TableSchema]) -> Result<proto::SchemaResponse, 
             .filter(|t| t.schema.is_none())
             .map(|t| t.name.to_string())
             .collect();
-        return Err(WireError::MixedSchemas { unnamed });
+        return Err(MixedSchemas { unnamed });
     };
     Ok(proto::SchemaResponse {
         selection_not_supported: Some(false),
@@ -228,188 +235,10 @@ fn timestamp(instant: DateTime<Utc>) -> Timestamp {
     }
 }
 
-// ---- the reading side (connector-tester) ----
-
-/// Why what was read from the wire (or a schema about to be sent) is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WireError {
-    #[error("a source connector cannot send NAIVE_TIME values")]
-    NaiveTimeValue,
-    #[error("a source connector cannot declare NAIVE_TIME")]
-    NaiveTimeColumn,
-    #[error("SHORT value {0} is out of range")]
-    ShortOutOfRange(i32),
-    #[error("`{0}` is not a decimal")]
-    NotDecimal(String),
-    #[error("timestamp {seconds}s {nanos}ns is out of range")]
-    TimestampOutOfRange { seconds: i64, nanos: i32 },
-    #[error("unknown type {0}")]
-    UnknownType(i32),
-    #[error("{0}")]
-    BadDecimal(String),
-    #[error("column `{column}` of table `{table}`: {why}")]
-    Column {
-        table: String,
-        column: String,
-        why: Box<WireError>,
-    },
-    #[error("unknown record type {0}")]
-    UnknownRecordKind(i32),
-    #[error("an unknown value field {0}")]
-    UnknownValueField(u32),
-    /// The bytes of a message do not parse as protobuf.
-    #[error("{0}")]
-    Malformed(&'static str),
-    #[error("unsupported wire type {0}")]
-    UnsupportedWireType(u64),
-    #[error(
-        "some tables name a schema and some do not ({}); give every table a schema or none",
-        unnamed.join(", ")
-    )]
-    MixedSchemas { unnamed: Vec<String> },
-}
-
-/// A value read from the wire. Refuses what a source cannot send (NAIVE_TIME), text that is not
-/// a decimal, and timestamps out of range.
-pub fn value_from_wire(value: proto::ValueType) -> Result<Value, WireError> {
-    Ok(match value.inner {
-        None | Some(Inner::Null(_)) => Value::Null,
-        Some(Inner::Bool(b)) => Value::Bool(b),
-        Some(Inner::Short(n)) => Value::Short(short(n)?),
-        Some(Inner::Int(n)) => Value::Int(n),
-        Some(Inner::Long(n)) => Value::Long(n),
-        Some(Inner::Float(f)) => Value::Float(f),
-        Some(Inner::Double(f)) => Value::Double(f),
-        Some(Inner::Decimal(text)) => Value::Decimal(decimal(&text)?),
-        Some(Inner::NaiveDate(t)) => Value::NaiveDate(instant(t.seconds, t.nanos)?.date_naive()),
-        Some(Inner::NaiveDatetime(t)) => {
-            Value::NaiveDatetime(instant(t.seconds, t.nanos)?.naive_utc())
-        }
-        Some(Inner::UtcDatetime(t)) => Value::UtcDatetime(instant(t.seconds, t.nanos)?),
-        Some(Inner::Binary(b)) => Value::Binary(b),
-        Some(Inner::String(s)) => Value::String(s),
-        Some(Inner::Json(s)) => Value::Json(s),
-        Some(Inner::Xml(s)) => Value::Xml(s),
-        Some(Inner::NaiveTime(_)) => return Err(WireError::NaiveTimeValue),
-    })
-}
-
-/// A SHORT value from its int32 on the wire.
-pub(crate) fn short(n: i32) -> Result<i16, WireError> {
-    i16::try_from(n).map_err(|_| WireError::ShortOutOfRange(n))
-}
-
-/// A DECIMAL value from its text on the wire.
-pub(crate) fn decimal(text: &str) -> Result<Decimal, WireError> {
-    Decimal::from_str(text)
-        .or_else(|_| Decimal::from_scientific(text))
-        .map_err(|_| WireError::NotDecimal(text.to_string()))
-}
-
-/// The instant of a protobuf `Timestamp`.
-pub(crate) fn instant(seconds: i64, nanos: i32) -> Result<DateTime<Utc>, WireError> {
-    u32::try_from(nanos)
-        .ok()
-        .and_then(|nanos| DateTime::from_timestamp(seconds, nanos))
-        .ok_or(WireError::TimestampOutOfRange { seconds, nanos })
-}
-
-/// A table read from the `Schema` answer. UNSPECIFIED leaves the column's type to inference.
-pub fn table_from_wire(
-    table: &proto::Table,
-    schema: Option<&str>,
-) -> Result<TableSchema, WireError> {
-    let mut out = TableSchema::new(table.name.clone());
-    if let Some(schema) = schema {
-        out = out.in_schema(schema.to_string());
-    }
-    for column in &table.columns {
-        let data_type = data_type_from_wire(column).map_err(|why| WireError::Column {
-            table: table.name.clone(),
-            column: column.name.clone(),
-            why: Box::new(why),
-        })?;
-        out = out.column(Column {
-            name: Cow::Owned(column.name.clone()),
-            data_type,
-            primary_key: column.primary_key,
-        });
-    }
-    Ok(out)
-}
-
-fn data_type_from_wire(column: &proto::Column) -> Result<Option<DataType>, WireError> {
-    use proto::DataType as P;
-    let wire = P::try_from(column.r#type).map_err(|_| WireError::UnknownType(column.r#type))?;
-    Ok(Some(match wire {
-        P::Unspecified => return Ok(None),
-        P::Boolean => DataType::Boolean,
-        P::Short => DataType::Short,
-        P::Int => DataType::Int,
-        P::Long => DataType::Long,
-        P::Decimal => match column.params.as_ref().and_then(|p| p.params.as_ref()) {
-            Some(proto::data_type_params::Params::Decimal(d)) => DataType::decimal(
-                u8::try_from(d.precision).unwrap_or(u8::MAX),
-                u8::try_from(d.scale).unwrap_or(u8::MAX),
-            )
-            .map_err(WireError::BadDecimal)?,
-            _ => DataType::DEFAULT_DECIMAL,
-        },
-        P::Float => DataType::Float,
-        P::Double => DataType::Double,
-        P::NaiveDate => DataType::NaiveDate,
-        P::NaiveDatetime => DataType::NaiveDatetime,
-        P::UtcDatetime => DataType::UtcDatetime,
-        P::Binary => DataType::Binary,
-        P::Xml => DataType::Xml,
-        P::String => DataType::String,
-        P::Json => DataType::Json,
-        P::NaiveTime => return Err(WireError::NaiveTimeColumn),
-    }))
-}
-
-/// The kind of a record read from the wire.
-pub fn record_kind_from_wire(kind: i32) -> Result<RecordKind, WireError> {
-    match proto::RecordType::try_from(kind) {
-        Ok(proto::RecordType::Upsert) => Ok(RecordKind::Upsert),
-        Ok(proto::RecordType::Update) => Ok(RecordKind::Update),
-        Ok(proto::RecordType::Delete) => Ok(RecordKind::Delete),
-        Ok(proto::RecordType::Truncate) => Ok(RecordKind::Truncate),
-        Err(_) => Err(WireError::UnknownRecordKind(kind)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{NaiveDate, NaiveDateTime};
-
-    #[test]
-    fn every_value_survives_the_wire() {
-        let values = [
-            Value::Null,
-            Value::Bool(true),
-            Value::Short(i16::MIN),
-            Value::Int(i32::MAX),
-            Value::Long(i64::MIN),
-            Value::Decimal(Decimal::new(-12345, 3)),
-            Value::Float(1.5),
-            Value::Double(-0.25),
-            Value::NaiveDate(NaiveDate::from_ymd_opt(1969, 7, 20).unwrap()),
-            Value::NaiveDatetime(
-                NaiveDateTime::parse_from_str("1969-07-20 20:17:40.123456", "%Y-%m-%d %H:%M:%S%.f")
-                    .unwrap(),
-            ),
-            Value::UtcDatetime(DateTime::from_timestamp(-1, 999_999_000).unwrap()),
-            Value::Binary(vec![0, 255]),
-            Value::String("é".into()),
-            Value::Json("{\"a\":1}".into()),
-            Value::Xml("<a/>".into()),
-        ];
-        for v in values {
-            assert_eq!(value_from_wire(value(v.clone())), Ok(v));
-        }
-    }
+    use chrono::NaiveDate;
 
     #[test]
     fn a_naive_date_is_midnight_utc_on_the_wire() {
@@ -421,26 +250,6 @@ mod tests {
                 seconds: 86_400,
                 nanos: 0
             }))
-        );
-    }
-
-    #[test]
-    fn bad_wire_values_are_refused_with_a_reason() {
-        let decimal = proto::ValueType {
-            inner: Some(Inner::Decimal("12,5".into())),
-        };
-        assert_eq!(
-            value_from_wire(decimal),
-            Err(WireError::NotDecimal("12,5".into()))
-        );
-        let time = proto::ValueType {
-            inner: Some(Inner::NaiveTime(Timestamp::default())),
-        };
-        assert!(
-            value_from_wire(time)
-                .unwrap_err()
-                .to_string()
-                .contains("NAIVE_TIME")
         );
     }
 
@@ -461,20 +270,5 @@ mod tests {
         };
         assert_eq!(list.schemas.len(), 1);
         assert_eq!(list.schemas[0].tables.len(), 2);
-    }
-
-    #[test]
-    fn declared_types_survive_the_schema_answer() {
-        let t = TableSchema::new("t")
-            .column(Column::key("id", None))
-            .column(Column::new(
-                "price",
-                DataType::Decimal {
-                    precision: 12,
-                    scale: 3,
-                },
-            ))
-            .column(Column::new("at", DataType::UtcDatetime));
-        assert_eq!(table_from_wire(&table(&t), None), Ok(t));
     }
 }

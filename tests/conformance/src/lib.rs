@@ -4,12 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+use connector_core::__internal::local::sync_into_warehouse;
+use connector_core::__internal::local::{Files, Warehouse};
 use connector_core::Connector;
-use connector_core::driver::{SyncError, SyncReport};
-use connector_core::local::sync_into_warehouse;
 use connector_core::naming::Naming;
 use connector_core::testing::configuration_map;
-use connector_core::warehouse::{Files, Warehouse};
+use connector_core::{SyncError, SyncReport};
 
 /// A local run's folder (like `files/`), removed when dropped.
 #[derive(Debug)]

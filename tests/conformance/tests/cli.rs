@@ -4,8 +4,8 @@
 use std::process::{Command, Output};
 
 use connector_conformance::LocalRun;
+use connector_core::__internal::local::Warehouse;
 use connector_core::naming::Naming;
-use connector_core::warehouse::Warehouse;
 
 fn target(args: &[&str], dir: &std::path::Path) -> Output {
     let configuration = dir.join("configuration.json");

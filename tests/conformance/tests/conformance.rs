@@ -352,7 +352,7 @@ async fn source_naming_keeps_names_as_written() {
 #[tokio::test]
 async fn source_tables_that_share_a_destination_table_are_reported() {
     let run = LocalRun::new();
-    let (sink, outcome) = connector_core::local::sync_into_warehouse::<names::update>(
+    let (sink, outcome) = connector_core::__internal::local::sync_into_warehouse::<names::update>(
         &connector_core::testing::configuration_map(json!({})),
         &run.files(),
         Naming::Fivetran,
@@ -408,9 +408,11 @@ mod ascending {
 async fn upserts_in_key_order_give_the_same_table_as_a_merge() {
     let run = LocalRun::new();
     let rows = |run: &LocalRun| -> Vec<(i64, String)> {
-        let warehouse =
-            connector_core::warehouse::Warehouse::open(&run.files().warehouse, Naming::Fivetran)
-                .unwrap();
+        let warehouse = connector_core::__internal::local::Warehouse::open(
+            &run.files().warehouse,
+            Naming::Fivetran,
+        )
+        .unwrap();
         let mut statement = warehouse
             .connection()
             .prepare("SELECT id, run FROM tester.events ORDER BY id")
@@ -503,9 +505,11 @@ mod text_widening {
 #[tokio::test]
 async fn text_widening_reads_the_same_within_and_across_runs() {
     let texts = |run: &LocalRun| -> Vec<(String, String, String)> {
-        let warehouse =
-            connector_core::warehouse::Warehouse::open(&run.files().warehouse, Naming::Fivetran)
-                .unwrap();
+        let warehouse = connector_core::__internal::local::Warehouse::open(
+            &run.files().warehouse,
+            Naming::Fivetran,
+        )
+        .unwrap();
         let mut statement = warehouse
             .connection()
             .prepare(r#"SELECT "at", "ts", "blob" FROM tester.samples ORDER BY id"#)

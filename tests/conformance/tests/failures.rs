@@ -6,9 +6,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use connector_conformance::LocalRun;
+use connector_core::__internal::local::{Files, Warehouse};
 use connector_core::naming::Naming;
 use connector_core::serde_json::{self, json};
-use connector_core::warehouse::{Files, Warehouse};
 
 mod connectors {
     use connector_core::prelude::*;

@@ -102,9 +102,9 @@ pub async fn update(ops: &Operations, config: &Config) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use connector_core::config::{FieldKind, TextField};
     use connector_core::testing::{Destination, configuration_map};
     use connector_core::{ConfigError, Configuration, serde_json};
+    use connector_core::{FieldKind, TextField};
 
     fn example() -> serde_json::Value {
         serde_json::from_str(include_str!("../configuration.json")).unwrap()

@@ -122,10 +122,10 @@ mod source {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use connector_core::config::{FieldKind, TextField};
-    use connector_core::driver::SyncError;
+    use connector_core::SyncError;
     use connector_core::testing::{Destination, configuration_map};
     use connector_core::{ConfigError, Configuration, serde_json};
+    use connector_core::{FieldKind, TextField};
 
     const BAD_KEY: &str = "hunter2-is-not-a-key";
 
