@@ -57,8 +57,11 @@ impl Configuration for NoConfiguration {
 /// A setup test: a name (unique id), a label shown while it runs, and the check itself, which
 /// returns an error whose message the user sees.
 pub struct SetupTest<C> {
+    /// The test's id: the function's name (`test --name` and the Test RPC take it).
     pub name: &'static str,
+    /// What the form shows while the test runs.
     pub label: &'static str,
+    /// The check: an error fails the test with its message (secrets hidden).
     pub run: for<'a> fn(&'a C) -> BoxFuture<'a, anyhow::Result<()>>,
 }
 
@@ -74,29 +77,40 @@ impl<C> fmt::Debug for SetupTest<C> {
 /// The setup form, as the `ConfigurationForm` RPC returns it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Form {
+    /// One field per configuration field, in declaration order.
     pub fields: Vec<FormField>,
+    /// The setup tests, in the order they run.
     pub tests: Vec<FormTest>,
 }
 
 /// A setup test as the form lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FormTest {
+    /// The test's id.
     pub name: String,
+    /// What the form shows while it runs.
     pub label: String,
 }
 
 /// One field of the setup form.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FormField {
+    /// The key in `configuration.json`.
     pub name: String,
+    /// The field's label on the form.
     pub label: String,
+    /// Whether the configuration must hold it (no default, not an `Option`).
     pub required: bool,
+    /// Help text under the field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// How the form shows it.
     #[serde(flatten)]
     pub kind: FieldKind,
+    /// The value used when the configuration leaves it out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_value: Option<String>,
+    /// Example text shown in an empty field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
 }
@@ -116,8 +130,11 @@ pub enum FieldKind {
 /// Fivetran's `TextField` enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum TextField {
+    /// Shown as typed.
     PlainText,
+    /// Masked: a secret, never in a log line or an error.
     Password,
+    /// Not shown on the form.
     Hidden,
 }
 
@@ -125,13 +142,16 @@ pub enum TextField {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid configuration: {}", .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
 pub struct ConfigError {
+    /// One entry per bad field.
     pub problems: Vec<FieldProblem>,
 }
 
 /// One bad field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldProblem {
+    /// The field's name in `configuration.json`.
     pub field: String,
+    /// Why it was refused (`is required but missing`, `must be ...`).
     pub reason: String,
 }
 

@@ -17,9 +17,13 @@ use crate::sink::Sink;
 /// Operations per kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Whole rows written.
     pub upserts: u64,
+    /// Partial rows (a key and some columns).
     pub updates: u64,
+    /// Soft deletes by key.
     pub deletes: u64,
+    /// Truncates of a whole table.
     pub truncates: u64,
 }
 
@@ -37,8 +41,11 @@ impl Counts {
 /// What a sync sent: operations per table (by source name), checkpoints and warnings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncReport {
+    /// Operations per table, by the table's source name (`schema.table` in a schema).
     pub tables: BTreeMap<String, Counts>,
+    /// Checkpoints that were made durable.
     pub checkpoints: u64,
+    /// Warnings the connector logged with `Operations::warning`.
     pub warnings: u64,
 }
 

@@ -32,6 +32,8 @@
 //! configuration's types ([`ConfigValue`], [`Form`], [`SetupTest`]). `use
 //! connector_core::prelude::*;` brings the common ones.
 
+#![warn(missing_docs)]
+
 // The layers, each using only the layers before it:
 // 1. the model: what a connector declares and emits.
 mod config;
@@ -98,9 +100,23 @@ pub mod prelude {
     pub use serde_json::{self, json};
 }
 
-/// Runs the connector whose `#[sync]` function is `$sync` from the command line.
+/// Makes the binary's `main`: the command line of the connector whose `#[sync]` function is
+/// `$sync` (`debug`, `reset`, `serve --port`, `schema`, `form`, `test`; `--help` lists them).
 ///
-/// ```ignore
+/// ```
+/// use connector_core::prelude::*;
+///
+/// #[table]
+/// pub struct Greeting {
+///     pub message: String,
+/// }
+///
+/// #[sync(tables(Greeting))]
+/// async fn update(ops: &Operations) -> Result<()> {
+///     ops.upsert(Greeting { message: "hello".into() }).await?;
+///     Ok(())
+/// }
+///
 /// connector_core::main!(update);
 /// ```
 #[macro_export]

@@ -57,11 +57,24 @@ pub(crate) enum Message {
 /// The handle a `#[sync]` function emits through. Cheap to clone; clones may be moved into
 /// spawned tasks, and operations from all of them reach the destination in emission order.
 ///
-/// ```ignore
-/// ops.upsert(User { id: 1, name: "Ada".into() }).await?;
-/// ops.update(User::patch(1).name("Ada Lovelace")).await?;
-/// ops.delete(UserKey { id: 1 }).await?;
-/// ops.checkpoint(&state).await?;
+/// ```
+/// use connector_core::prelude::*;
+///
+/// #[table]
+/// pub struct User {
+///     #[primary_key]
+///     pub id: i64,
+///     pub name: String,
+/// }
+///
+/// #[sync(tables(User))]
+/// async fn update(ops: &Operations) -> Result<()> {
+///     ops.upsert(User { id: 1, name: "Ada".into() }).await?;      // a whole row
+///     ops.update(User::patch(1).name("Ada Lovelace")).await?;   // the key and what changed
+///     ops.delete(UserKey { id: 2 }).await?;                     // a soft delete by key
+///     ops.checkpoint(&json!({"since": 1})).await?;              // durable up to here
+///     Ok(())
+/// }
 /// ```
 #[derive(Clone)]
 pub struct Operations {
@@ -238,8 +251,17 @@ impl Operations {
     /// sent first; nothing after the last checkpoint is kept. Returns the error the sync
     /// function returns:
     ///
-    /// ```ignore
-    /// return Err(ops.task("the API key expired: create a new one in the source's settings").await);
+    /// ```
+    /// use connector_core::prelude::*;
+    ///
+    /// #[sync]
+    /// async fn update(ops: &Operations) -> Result<()> {
+    ///     let key_expired = true; // what the source answered
+    ///     if key_expired {
+    ///         return Err(ops.task("the API key expired: create a new one in the source's settings").await);
+    ///     }
+    ///     Ok(())
+    /// }
     /// ```
     pub async fn task(&self, message: impl Into<String>) -> crate::Error {
         let message = message.into();

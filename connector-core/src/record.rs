@@ -12,9 +12,13 @@ use crate::value::Value;
 /// What a record does, in the order of Fivetran's `RecordType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordKind {
+    /// A whole row, inserted or replacing the row with its key.
     Upsert,
+    /// Some columns of the row with a given key.
     Update,
+    /// A soft delete of the row with a given key.
     Delete,
+    /// A soft delete of every row of the table.
     Truncate,
 }
 
@@ -34,8 +38,11 @@ pub enum Cells {
 /// One operation on one table.
 #[derive(Debug, Clone)]
 pub struct Record {
+    /// The table it applies to.
     pub table: TableRef,
+    /// What it does.
     pub kind: RecordKind,
+    /// Its values.
     pub cells: Cells,
 }
 

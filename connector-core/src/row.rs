@@ -19,6 +19,7 @@ pub struct Row {
 }
 
 impl Row {
+    /// An empty row.
     pub fn new() -> Row {
         Row::default()
     }
@@ -47,10 +48,12 @@ impl Row {
             .map(|(_, v)| v)
     }
 
+    /// The number of columns set.
     pub fn len(&self) -> usize {
         self.cells.len()
     }
 
+    /// Whether no column is set.
     pub fn is_empty(&self) -> bool {
         self.cells.is_empty()
     }

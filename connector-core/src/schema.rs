@@ -23,19 +23,38 @@ pub const MAX_DECIMAL_PRECISION: u8 = 38;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DataType {
+    /// `true` or `false` (`bool`).
     Boolean,
+    /// A 16-bit integer (`i16`).
     Short,
+    /// A 32-bit integer (`i32`).
     Int,
+    /// A 64-bit integer (`i64`).
     Long,
-    Decimal { precision: u8, scale: u8 },
+    /// An exact decimal number.
+    Decimal {
+        /// Digits in all, 1 to 38.
+        precision: u8,
+        /// Digits after the point, at most `precision`.
+        scale: u8,
+    },
+    /// A 32-bit float (`f32`).
     Float,
+    /// A 64-bit float (`f64`).
     Double,
+    /// A date without a time zone (`NaiveDate`).
     NaiveDate,
+    /// A date and time without a time zone (`NaiveDateTime`).
     NaiveDatetime,
+    /// An instant, in UTC (`DateTime<Utc>`).
     UtcDatetime,
+    /// Bytes (`Vec<u8>`).
     Binary,
+    /// An XML document, as text.
     Xml,
+    /// Text (`String`).
     String,
+    /// A JSON document (`serde_json::Value`).
     Json,
 }
 
@@ -211,9 +230,12 @@ impl Serialize for DataType {
 /// is part of the primary key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Column {
+    /// The source name (the destination applies its naming to it).
     pub name: Cow<'static, str>,
+    /// The declared type; `None` lets the destination infer it from the values.
     #[serde(rename = "type")]
     pub data_type: Option<DataType>,
+    /// Whether the column is part of the primary key.
     pub primary_key: bool,
 }
 
@@ -248,9 +270,12 @@ impl Column {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TableSchema {
+    /// The source name of the table.
     pub name: Cow<'static, str>,
+    /// The schema it belongs to, if the connector names one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<Cow<'static, str>>,
+    /// The declared columns, in order (more may be inferred from the rows).
     pub columns: Cow<'static, [Column]>,
 }
 
@@ -303,7 +328,9 @@ impl TableSchema {
 /// A cheap handle on a table schema: a `#[table]`'s static schema or a run-time one.
 #[derive(Debug, Clone)]
 pub enum TableRef {
+    /// The schema a `#[table]` generates.
     Static(&'static TableSchema),
+    /// A schema built at run time.
     Shared(Arc<TableSchema>),
 }
 

@@ -28,6 +28,7 @@ pub trait Table: Send + 'static {
 
 /// The whole primary key of one table: what `delete` needs. Generated as `<Name>Key`.
 pub trait Key: Send + 'static {
+    /// The table whose key this is.
     type Table: Table;
 
     /// The key cells, as `(column index, value)`.
@@ -37,6 +38,7 @@ pub trait Key: Send + 'static {
 /// A partial row of one table: its key and the columns to change. Generated as `<Name>Patch`,
 /// started by `<Name>::patch(key)`.
 pub trait Patch: Send + 'static {
+    /// The table whose row this changes.
     type Table: Table;
 
     /// The key cells followed by the changed cells, as `(column index, value)`.
@@ -60,9 +62,12 @@ pub trait Declared: Table {}
             chrono::DateTime<Utc>, Vec<u8>, String, serde_json::Value, or an Option of one of them"
 )]
 pub trait ColumnType {
+    /// The column's Fivetran type.
     const DATA_TYPE: DataType;
+    /// Whether the column may hold NULL (an `Option`).
     const NULLABLE: bool = false;
 
+    /// The field's value as a cell.
     fn into_value(self) -> Value;
 }
 
@@ -124,6 +129,7 @@ impl<T: ColumnType> ColumnType for Option<T> {
     message = "`#[column(json)]` needs a `String` or `serde_json::Value` field, not `{Self}`"
 )]
 pub trait JsonColumn {
+    /// The field as a JSON cell.
     fn into_json(self) -> Value;
 }
 
@@ -148,6 +154,7 @@ impl<T: JsonColumn> JsonColumn for Option<T> {
 /// A field that `#[column(xml)]` can store as XML: a `String` holding an XML document.
 #[diagnostic::on_unimplemented(message = "`#[column(xml)]` needs a `String` field, not `{Self}`")]
 pub trait XmlColumn {
+    /// The field as an XML cell.
     fn into_xml(self) -> Value;
 }
 

@@ -1,12 +1,34 @@
 //! In-process testing of a connector: run its sync against an in-memory destination and look at
 //! the tables as the destination holds them, the checkpointed states and the operation counts.
 //!
-//! ```ignore
+//! ```
+//! use connector_core::prelude::*;
+//! use connector_core::testing::Destination;
+//!
+//! #[table]
+//! pub struct HelloWorld {
+//!     #[primary_key]
+//!     pub id: i64,
+//! }
+//!
+//! #[sync(tables(HelloWorld))]
+//! async fn update(ops: &Operations) -> Result<()> {
+//!     for id in 1..=3 {
+//!         ops.upsert(HelloWorld { id }).await?;
+//!     }
+//!     ops.checkpoint(&json!({"cursor": 3})).await?;
+//!     Ok(())
+//! }
+//!
+//! # #[connector_core::tokio::main(crate = "connector_core::tokio")]
+//! # async fn main() -> Result<()> {
 //! let mut destination = Destination::new();
-//! let run = destination.sync::<update>(json!({"api_key": "k"})).await?;
+//! let run = destination.sync::<update>(json!({})).await?;
 //! assert_eq!(run.report.total().upserts, 3);
 //! assert_eq!(destination.table("hello_world").live_rows().len(), 3);
 //! assert_eq!(destination.state(), json!({"cursor": 3}));
+//! # Ok(())
+//! # }
 //! ```
 //! A [`Destination`] keeps its tables and its state across syncs, like `files/` between runs of
 //! `debug`, so a test can run a connector several times and watch its cursor advance.
@@ -41,7 +63,9 @@ pub struct SyncRun {
 /// A failed sync: why, and what it had done (the destination holds what was checkpointed).
 #[derive(Debug)]
 pub struct SyncFailed {
+    /// Why the sync failed.
     pub error: SyncError,
+    /// What it sent before it failed.
     pub run: SyncRun,
 }
 
@@ -141,7 +165,14 @@ impl Destination {
     }
 }
 
-/// A configuration map from a JSON object (see [`configuration_from_json`]).
+/// A configuration map from a JSON object, as Fivetran hands it over: strings as they are,
+/// other values as their JSON text; `null` is the empty configuration.
+///
+/// ```
+/// use connector_core::serde_json::json;
+/// let map = connector_core::testing::configuration_map(json!({"api_key": "k", "page_size": 100}));
+/// assert_eq!(map["page_size"], "100");
+/// ```
 ///
 /// # Panics
 /// When `configuration` is neither an object nor null.

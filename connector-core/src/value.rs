@@ -15,20 +15,35 @@ use crate::schema::DataType;
 /// One cell. `Json` and `Xml` hold their document as text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// No value (a NULL cell).
     Null,
+    /// BOOLEAN.
     Bool(bool),
+    /// SHORT.
     Short(i16),
+    /// INT.
     Int(i32),
+    /// LONG.
     Long(i64),
+    /// DECIMAL.
     Decimal(Decimal),
+    /// FLOAT.
     Float(f32),
+    /// DOUBLE.
     Double(f64),
+    /// NAIVE_DATE.
     NaiveDate(NaiveDate),
+    /// NAIVE_DATETIME.
     NaiveDatetime(NaiveDateTime),
+    /// UTC_DATETIME.
     UtcDatetime(DateTime<Utc>),
+    /// BINARY.
     Binary(Vec<u8>),
+    /// STRING.
     String(String),
+    /// JSON, as the document's text.
     Json(String),
+    /// XML, as the document's text.
     Xml(String),
 }
 
@@ -216,11 +231,15 @@ pub enum CoerceError {
     DoesNotFit {
         /// The value's kind (`a value of type LONG`), never the value itself.
         value: String,
+        /// The declared type.
         target: DataType,
     },
     /// Text declared JSON that does not parse as JSON.
     #[error("{value} is not a JSON document")]
-    NotJson { value: String },
+    NotJson {
+        /// The value's kind, never the value itself.
+        value: String,
+    },
 }
 
 fn describe(data_type: Option<DataType>) -> String {

@@ -47,6 +47,7 @@ impl Records {
         self.count
     }
 
+    /// Whether it holds no record.
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }
