@@ -48,15 +48,12 @@ mod connector;
 mod driver;
 mod operations;
 mod sink;
-// 3. the modes: the local runner and its warehouse (`debug`), the gRPC server (`serve`), the
-//    gRPC client that writes a served connector into the local warehouse (`connector-tester`),
-//    and the in-process destination of tests.
+// 3. the modes: the local runner (`debug`, and `connector-tester` for a served connector) and
+//    its DuckDB warehouse, the gRPC server (`serve`), and the in-process destination of tests.
 mod grpc;
 #[cfg(feature = "local")]
 mod local;
 mod proto;
-#[cfg(feature = "local")]
-mod tester;
 pub mod testing;
 #[cfg(feature = "local")]
 mod warehouse;
@@ -162,7 +159,7 @@ pub mod __internal {
     /// `connector-tester`: the client that writes a served connector into the warehouse.
     #[cfg(feature = "local")]
     pub mod tester {
-        pub use crate::tester::*;
+        pub use crate::local::tester::*;
     }
 }
 

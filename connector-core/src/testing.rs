@@ -217,7 +217,8 @@ pub async fn debug_and_served<C: Connector>(
         },
     ));
     let mut client =
-        crate::tester::connect(&address.to_string(), std::time::Duration::from_secs(5)).await?;
+        crate::local::tester::connect(&address.to_string(), std::time::Duration::from_secs(5))
+            .await?;
     let mut dumps = Vec::with_capacity(runs);
     for run in 1..=runs {
         let (sink, outcome) =
@@ -225,7 +226,7 @@ pub async fn debug_and_served<C: Connector>(
                 .await?;
         drop(sink);
         outcome.with_context(|| format!("run {run} as `debug`"))?;
-        let (sink, outcome) = crate::tester::sync(
+        let (sink, outcome) = crate::local::tester::sync(
             &mut client,
             &map,
             None,

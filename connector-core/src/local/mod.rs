@@ -1,7 +1,10 @@
 //! The local runner: `debug` runs a sync into the DuckDB warehouse under `files/` and tells the
 //! user what it did; `reset` deletes `files/`. What the user sees follows Fivetran's local
 //! testing: log lines `<time>: <LEVEL> ⚡ <origin>: ...`, a table of operation counts, and
-//! `SYNC SUCCEEDED` or `SYNC FAILED`.
+//! `SYNC SUCCEEDED` or `SYNC FAILED`. [`tester`] is the same runner for a connector served at a
+//! port: it reads the `Update` stream and writes it into the same warehouse.
+
+pub mod tester;
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};

@@ -14,13 +14,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use tonic::transport::Channel;
 
+use super::{ProgressLine, init_logging, open_sink, report_outcome};
 use crate::config::read_configuration;
 use crate::config::{ConfigurationMap, Redactor};
 use crate::driver::{SyncError, SyncReport};
 use crate::grpc::read::{self, RecordView, WireError};
 use crate::grpc::selection::{Selection, TableChoice, selection_from_json};
 use crate::grpc::server::MAX_MESSAGE_BYTES;
-use crate::local::{ProgressLine, init_logging, open_sink, report_outcome};
 use crate::naming::Naming;
 use crate::proto;
 use crate::proto::source_connector_client::SourceConnectorClient;
