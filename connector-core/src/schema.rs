@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
@@ -330,8 +331,19 @@ impl TableSchema {
 pub enum TableRef {
     /// The schema a `#[table]` generates.
     Static(&'static TableSchema),
-    /// A schema built at run time.
-    Shared(Arc<TableSchema>),
+    /// A schema built at run time, with the id it was given when it was made.
+    Shared(Arc<TableSchema>, TableId),
+}
+
+/// Which table a [`TableRef`] names, for the sinks' per-table caches: the same for every clone
+/// of one handle, and never the same for two schemas of one process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TableId {
+    /// A `#[table]`'s schema, by its address: a `'static` is never freed, so no other schema
+    /// can ever have it.
+    Static(usize),
+    /// A run-time schema, numbered when it was made.
+    Runtime(u64),
 }
 
 impl Deref for TableRef {
@@ -340,25 +352,28 @@ impl Deref for TableRef {
     fn deref(&self) -> &TableSchema {
         match self {
             TableRef::Static(schema) => schema,
-            TableRef::Shared(schema) => schema,
+            TableRef::Shared(schema, _) => schema,
         }
     }
 }
 
 impl TableRef {
-    /// The address of the schema: the same for every handle on one schema while it lives, so
-    /// sinks cache per-table work by it.
-    pub(crate) fn address(&self) -> usize {
+    /// Which table this is: sinks cache per-table work by it.
+    pub(crate) fn id(&self) -> TableId {
         match self {
-            TableRef::Static(schema) => std::ptr::from_ref::<TableSchema>(schema) as usize,
-            TableRef::Shared(schema) => Arc::as_ptr(schema) as usize,
+            TableRef::Static(schema) => {
+                TableId::Static(std::ptr::from_ref::<TableSchema>(schema) as usize)
+            }
+            TableRef::Shared(_, id) => *id,
         }
     }
 }
 
 impl From<TableSchema> for TableRef {
     fn from(schema: TableSchema) -> TableRef {
-        TableRef::Shared(Arc::new(schema))
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        let id = TableId::Runtime(NEXT_ID.fetch_add(1, Ordering::Relaxed));
+        TableRef::Shared(Arc::new(schema), id)
     }
 }
 

@@ -23,7 +23,7 @@ use crate::config::Redactor;
 use crate::proto;
 use crate::proto::update_response::Operation;
 use crate::record::Record;
-use crate::schema::TableRef;
+use crate::schema::{TableId, TableRef};
 use crate::sink::Sink;
 
 /// Most records in one `Records` message (Fivetran's documented limit).
@@ -86,8 +86,8 @@ impl tokio_stream::Stream for UpdateStream {
 pub struct GrpcSink {
     out: Outbox,
     selection: Selection,
-    /// What is sent of each table, by the address of its schema; `None`: excluded.
-    choices: HashMap<usize, Option<TableChoice>>,
+    /// What is sent of each table; `None`: excluded.
+    choices: HashMap<TableId, Option<TableChoice>>,
     single_records: bool,
     /// Hides the configuration's secrets in warnings, which the user sees.
     redactor: Redactor,
@@ -120,13 +120,13 @@ impl GrpcSink {
     }
 
     /// What is sent of `table` (its key columns always), decided once per table.
-    fn choose(&mut self, table: &TableRef) -> usize {
-        let address = table.address();
-        if !self.choices.contains_key(&address) {
+    fn choose(&mut self, table: &TableRef) -> TableId {
+        let id = table.id();
+        if !self.choices.contains_key(&id) {
             let choice = self.selection.table(table);
-            self.choices.insert(address, choice);
+            self.choices.insert(id, choice);
         }
-        address
+        id
     }
 
     /// Queues a message; hands the queue to the stream once it holds [`MESSAGES_PER_SEND`].
@@ -173,8 +173,8 @@ impl Sink for GrpcSink {
     }
 
     fn write(&mut self, record: Record) -> anyhow::Result<()> {
-        let address = self.choose(&record.table);
-        let Some(choice) = &self.choices[&address] else {
+        let id = self.choose(&record.table);
+        let Some(choice) = &self.choices[&id] else {
             self.skipped += 1;
             return Ok(());
         };

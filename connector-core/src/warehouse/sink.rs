@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::{Files, Progress, Warehouse};
 use crate::record::Record;
-use crate::schema::TableRef;
+use crate::schema::{TableId, TableRef};
 use crate::sink::Sink;
 
 /// Rows between two updates of the progress line's counts.
@@ -17,8 +17,8 @@ const PROGRESS_EVERY: i64 = 1024;
 pub struct WarehouseSink {
     warehouse: Warehouse,
     files: Files,
-    /// Source table → (table index, positions of its columns), by the schema's address.
-    table_cache: HashMap<usize, (usize, Arc<[usize]>)>,
+    /// Source table → (table index, positions of its columns).
+    table_cache: HashMap<TableId, (usize, Arc<[usize]>)>,
     seq: i64,
     last_stamp: i64,
     committed_state: String,
@@ -124,15 +124,13 @@ impl WarehouseSink {
     }
 
     fn table_for(&mut self, table: &TableRef) -> anyhow::Result<(usize, Arc<[usize]>)> {
-        let address = table.address();
-        if let Some((index, positions)) = self.table_cache.get(&address) {
+        let id = table.id();
+        if let Some((index, positions)) = self.table_cache.get(&id) {
             return Ok((*index, positions.clone()));
         }
-        // A run-time table's schema lives as long as the sync's `Operations`, so its address is
-        // as stable as a static one's while records arrive.
         let (index, positions) = self.warehouse.table_index(table)?;
         let positions: Arc<[usize]> = positions.into();
-        self.table_cache.insert(address, (index, positions.clone()));
+        self.table_cache.insert(id, (index, positions.clone()));
         Ok((index, positions))
     }
 }
