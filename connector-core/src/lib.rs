@@ -59,6 +59,8 @@ pub mod testing;
 mod warehouse;
 // 4. the command line of a connector binary (`main!`).
 mod cli;
+#[cfg(test)]
+mod layers;
 
 pub use config::{
     ConfigError, ConfigValue, Configuration, ConfigurationMap, FieldKind, Form, FormField,
