@@ -64,7 +64,7 @@ mod layers;
 
 pub use config::{
     ConfigError, ConfigValue, Configuration, ConfigurationMap, FieldKind, Form, FormField,
-    NoConfiguration, Redactor, SetupTest, TextField,
+    NoConfiguration, SetupTest, TextField,
 };
 pub use connector::{Connector, NoState};
 pub use connector_macros::{Configuration, Dropdown, state, sync, table};

@@ -5,6 +5,13 @@
 pub use connector_naming::{column_name, schema_name, table_name};
 
 /// How source names become destination names (`--naming` of `debug` and `connector-tester`).
+///
+/// ```
+/// use connector_core::naming::Naming;
+/// assert_eq!(Naming::Fivetran.column("updatedAt"), "updated_at");
+/// assert_eq!(Naming::Fivetran.table("_Orders"), "orders");
+/// assert_eq!(Naming::Source.column("updatedAt"), "updatedAt");
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Naming {
     /// Fivetran's naming rules (`userData` becomes `user_data`).

@@ -41,6 +41,43 @@ use crate::driver::{self, SyncError, SyncReport};
 use crate::sink::{MemorySink, MemoryTable, MemoryWarehouse};
 
 /// An in-memory destination and the state the next sync starts from.
+///
+/// A second sync starts from the state the first one checkpointed:
+///
+/// ```
+/// use connector_core::prelude::*;
+/// use connector_core::testing::Destination;
+///
+/// #[table]
+/// pub struct Event {
+///     #[primary_key]
+///     pub id: i64,
+/// }
+///
+/// #[state]
+/// #[derive(Default)]
+/// pub struct Cursor {
+///     pub next: i64,
+/// }
+///
+/// #[sync(tables(Event))]
+/// async fn update(ops: &Operations, state: &mut Cursor) -> Result<()> {
+///     ops.upsert(Event { id: state.next }).await?;
+///     state.next += 1;
+///     ops.checkpoint(state).await?;
+///     Ok(())
+/// }
+///
+/// # #[connector_core::tokio::main(crate = "connector_core::tokio")]
+/// # async fn main() -> Result<()> {
+/// let mut destination = Destination::new();
+/// destination.sync::<update>(json!({})).await?;
+/// destination.sync::<update>(json!({})).await?;
+/// assert_eq!(destination.table("event").live_rows().len(), 2);
+/// assert_eq!(destination.state(), json!({"next": 2}));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct Destination {
     warehouse: MemoryWarehouse,
