@@ -19,33 +19,52 @@ use crate::value::Value;
 /// Why what was read from the wire (or a schema about to be sent) is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WireError {
+    /// A NAIVE_TIME value, which source connectors do not send.
     #[error("a source connector cannot send NAIVE_TIME values")]
     NaiveTimeValue,
+    /// A NAIVE_TIME column, which source connectors do not declare.
     #[error("a source connector cannot declare NAIVE_TIME")]
     NaiveTimeColumn,
+    /// A SHORT value (an int32 on the wire) outside `i16`.
     #[error("SHORT value {0} is out of range")]
     ShortOutOfRange(i32),
+    /// A DECIMAL value whose text is not a number.
     #[error("`{0}` is not a decimal")]
     NotDecimal(String),
+    /// A timestamp that no date holds.
     #[error("timestamp {seconds}s {nanos}ns is out of range")]
-    TimestampOutOfRange { seconds: i64, nanos: i32 },
+    TimestampOutOfRange {
+        /// Seconds since the epoch.
+        seconds: i64,
+        /// Nanoseconds past them.
+        nanos: i32,
+    },
+    /// A column type the protocol does not define.
     #[error("unknown type {0}")]
     UnknownType(i32),
+    /// DECIMAL parameters out of range.
     #[error("{0}")]
     BadDecimal(String),
+    /// A column of a `Schema` answer that was refused.
     #[error("column `{column}` of table `{table}`: {why}")]
     Column {
+        /// The table's name.
         table: String,
+        /// The column's name.
         column: String,
+        /// Why it was refused.
         why: Box<WireError>,
     },
+    /// A record type the protocol does not define.
     #[error("unknown record type {0}")]
     UnknownRecordKind(i32),
+    /// A field of a `ValueType` the protocol does not define.
     #[error("an unknown value field {0}")]
     UnknownValueField(u32),
     /// The bytes of a message do not parse as protobuf.
     #[error("{0}")]
     Malformed(&'static str),
+    /// A protobuf wire type that does not exist.
     #[error("unsupported wire type {0}")]
     UnsupportedWireType(u64),
 }
@@ -163,7 +182,9 @@ pub fn record_kind_from_wire(kind: i32) -> Result<RecordKind, WireError> {
 /// One record read straight from a batch's bytes, without building the generated `Record`.
 #[derive(Debug, Clone, Copy)]
 pub struct RecordView<'a> {
+    /// The schema the record names, if any.
     pub schema_name: Option<&'a str>,
+    /// The table the record names.
     pub table_name: &'a str,
     /// The wire's `RecordType`.
     pub kind: i32,

@@ -110,7 +110,7 @@ impl Records {
     }
 
     /// The records, decoded.
-    #[cfg(test)]
+    #[cfg(any(test, feature = "local"))]
     pub fn records(&self) -> Result<Vec<crate::proto::Record>, DecodeError> {
         use prost::encoding::decode_key;
         let mut buf = self.bytes.as_slice();
@@ -434,7 +434,7 @@ mod tests {
                 .data
                 .iter()
                 .map(|(k, v)| {
-                    let value = crate::grpc::wire::value_from_wire(v.clone()).unwrap();
+                    let value = crate::grpc::read::value_from_wire(v.clone()).unwrap();
                     (k.as_str(), value)
                 })
                 .collect();

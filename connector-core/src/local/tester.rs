@@ -36,10 +36,15 @@ use crate::warehouse::{Files, WarehouseSink};
 pub struct TesterOptions {
     /// Host and port of the connector, e.g. `127.0.0.1:50051`.
     pub address: String,
+    /// The configuration file (`--configuration`).
     pub configuration: Option<PathBuf>,
+    /// The state file to start from and write checkpoints to (`--state`).
     pub state: Option<PathBuf>,
+    /// The selection file (`--selection`).
     pub selection: Option<PathBuf>,
+    /// The folder of the warehouse and the state (`--files`).
     pub files: PathBuf,
+    /// How names are written (`--naming`).
     pub naming: Naming,
     /// How long to wait for the connector to accept connections.
     pub wait: Duration,

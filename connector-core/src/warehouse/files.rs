@@ -9,8 +9,11 @@ use anyhow::{Context as _, bail};
 /// Where the local run keeps its warehouse and its state.
 #[derive(Debug, Clone)]
 pub struct Files {
+    /// The folder (`files/` by default).
     pub dir: PathBuf,
+    /// The DuckDB file, `<dir>/warehouse.db`.
     pub warehouse: PathBuf,
+    /// The state file, `<dir>/state.json` unless `--state` names another.
     pub state: PathBuf,
     /// Whether `state` was named with `--state` (it must then exist).
     pub state_given: bool,
