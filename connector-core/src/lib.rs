@@ -90,8 +90,8 @@ pub use {anyhow, chrono, rust_decimal, serde, serde_json, tokio};
 /// What a connector's code needs, in one `use connector_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Column, Configuration, DataType, Dropdown, Operations, Result, Row, TableSchema, Value,
-        state, sync, table,
+        Column, Configuration, DataType, Declared, Dropdown, Operations, Result, Row, TableSchema,
+        Value, state, sync, table,
     };
     pub use anyhow::{Context as _, anyhow, bail, ensure};
     pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

@@ -11,7 +11,7 @@ use super::private;
 use crate::ast::Sync;
 
 pub fn expand(sync: &Sync) -> TokenStream {
-    let item = sync.item;
+    let item = with_connector(sync.item);
     let connector = connector(sync, false);
     let declared = declared(sync);
     quote! {
@@ -24,7 +24,7 @@ pub fn expand(sync: &Sync) -> TokenStream {
 /// What is emitted beside the errors when the signature is wrong: the function and a
 /// `Connector` that is never run, so `main!` and calls elsewhere raise no further errors.
 pub fn fallback(sync: &Sync) -> TokenStream {
-    let item = sync.item;
+    let item = with_connector(sync.item);
     let connector = connector(sync, true);
     quote! {
         #item
@@ -105,7 +105,7 @@ fn connector(sync: &Sync, stub: bool) -> TokenStream {
             }
 
             fn sync<'a>(
-                ops: &'a #p::Operations,
+                ops: &'a #p::Operations<Self>,
                 config: &'a Self::Config,
                 state: &'a mut Self::State,
             ) -> #p::BoxFuture<'a, #p::anyhow::Result<()>> {
@@ -118,11 +118,12 @@ fn connector(sync: &Sync, stub: bool) -> TokenStream {
 /// `Declared` for each listed table, and the check that their destination names differ.
 fn declared(sync: &Sync) -> TokenStream {
     let p = private();
+    let connector = &sync.item.sig.ident;
     let tables: Vec<&syn::Path> = sync.attr.tables.iter().flatten().collect();
     let impls = tables.iter().map(|path| {
         quote_spanned! {path.span()=>
             #[automatically_derived]
-            impl #p::Declared for #path {}
+            impl #p::Declared<#connector> for #path {}
         }
     });
     let mut collisions = Vec::new();
@@ -152,4 +153,27 @@ fn declared(sync: &Sync) -> TokenStream {
         #(#impls)*
         #check
     }
+}
+
+/// The function with its connector filled in: `ops: &Operations` becomes
+/// `ops: &Operations<update>`, so that its typed methods accept this sync's tables only. A wrong
+/// first parameter (`ops: Operations`) is filled in too: its error is already reported, and
+/// `Operations` alone would raise another.
+fn with_connector(item: &syn::ItemFn) -> syn::ItemFn {
+    let mut item = item.clone();
+    let connector = item.sig.ident.clone();
+    if let Some(syn::FnArg::Typed(arg)) = item.sig.inputs.first_mut() {
+        let mut ty = &mut *arg.ty;
+        while let syn::Type::Reference(reference) = ty {
+            ty = &mut *reference.elem;
+        }
+        if let syn::Type::Path(path) = ty
+            && let Some(last) = path.path.segments.last_mut()
+            && last.ident == "Operations"
+            && last.arguments.is_none()
+        {
+            last.arguments = syn::PathArguments::AngleBracketed(syn::parse_quote!(<#connector>));
+        }
+    }
+    item
 }
