@@ -1,18 +1,24 @@
 //! `#[sync]`: the function as written, a type of the same name implementing `Connector`
 //! (types and functions live in different namespaces, so `main!(update)` and a direct call
-//! `update(&ops)` both work), `Declared` for each listed table, and a compile-time check that no
-//! two listed tables share a destination name.
+//! `update(&ops)` both work), `Declared<update>` for each listed table, and a compile-time check
+//! that no two listed tables share a destination name.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::private;
-use crate::ast::Sync;
+use crate::model::Sync;
 
+/// The function, its connector and the declarations. When the signature was refused, the
+/// connector never runs and the function is emitted `async` (its error is reported already), so
+/// neither its body's `.await`s, `main!` nor the tables raise anything more.
 pub fn expand(sync: &Sync) -> TokenStream {
-    let item = with_connector(sync.item);
-    let connector = connector(sync, false);
+    let mut item = with_connector(sync.item);
+    if !sync.runs {
+        item.sig.asyncness = Some(syn::Token![async](item.sig.fn_token.span));
+    }
+    let connector = connector(sync);
     let declared = declared(sync);
     quote! {
         #item
@@ -21,18 +27,7 @@ pub fn expand(sync: &Sync) -> TokenStream {
     }
 }
 
-/// What is emitted beside the errors when the signature is wrong: the function and a
-/// `Connector` that is never run, so `main!` and calls elsewhere raise no further errors.
-pub fn fallback(sync: &Sync) -> TokenStream {
-    let item = with_connector(sync.item);
-    let connector = connector(sync, true);
-    quote! {
-        #item
-        #connector
-    }
-}
-
-fn connector(sync: &Sync, stub: bool) -> TokenStream {
+fn connector(sync: &Sync) -> TokenStream {
     let p = private();
     let ident = &sync.item.sig.ident;
     let vis = &sync.item.vis;
@@ -43,12 +38,10 @@ fn connector(sync: &Sync, stub: bool) -> TokenStream {
         .state
         .map_or_else(|| quote!(#p::NoState), |t| quote!(#t));
     let tables = sync
-        .attr
         .tables
         .iter()
-        .flatten()
         .map(|path| quote_spanned!(path.span()=> <#path as #p::Table>::schema()));
-    let (discover, run) = if stub {
+    let (discover, run) = if !sync.runs {
         let never = quote!(::core::unreachable!(
             "this `#[sync]` function did not compile"
         ));
@@ -61,7 +54,7 @@ fn connector(sync: &Sync, stub: bool) -> TokenStream {
             .flatten();
         // Only the user's function names carry the user's spans (so errors point at them); the
         // parameters are ours, spanned like the `fn sync` that declares them.
-        let discover = match &sync.attr.schema {
+        let discover = match sync.schema {
             Some(function) => {
                 let function = quote_spanned!(function.span()=> #function);
                 let arg = config_arg.into_iter();
@@ -119,7 +112,7 @@ fn connector(sync: &Sync, stub: bool) -> TokenStream {
 fn declared(sync: &Sync) -> TokenStream {
     let p = private();
     let connector = &sync.item.sig.ident;
-    let tables: Vec<&syn::Path> = sync.attr.tables.iter().flatten().collect();
+    let tables = &sync.tables;
     let impls = tables.iter().map(|path| {
         quote_spanned! {path.span()=>
             #[automatically_derived]
