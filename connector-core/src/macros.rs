@@ -263,7 +263,7 @@ pub use connector_macros::state;
 /// assert_eq!(config.page_size, 100);
 /// assert_eq!(config.regions, ["eu", "us"]);
 ///
-/// let error = Config::from_map(&configuration_map(json!({"page_size": "many"}))).unwrap_err();
+/// let error = Config::from_map(&configuration_map(json!({"page_size": "many"}))).err().unwrap();
 /// assert_eq!(error.problems.len(), 3); // api_key and regions missing, page_size not a number
 ///
 /// let form = Config::form();
