@@ -105,10 +105,11 @@ pub use connector_macros::table;
 ///
 /// # What it generates
 /// Beside the function, a type of the same name implementing [`Connector`](crate::Connector),
-/// which `main!(name)` and `testing::Destination::sync` take, and `Declared<name>` for each listed table. `ops: &Operations` is filled in as
-/// `&Operations<name>`: a table is declared per connector, so connectors of one crate can share
-/// table types. A helper the sync calls takes `&Operations<name>`, or stays generic over the
-/// connectors that declare its tables, as `emit` does here:
+/// which `main!(name)` and `testing::Destination::sync` take, and `Declared<name>` for each
+/// listed table. `ops: &Operations` is filled in as `&Operations<name>`: a table is declared per
+/// connector, so connectors of one crate can share table types. A helper the sync calls takes
+/// `&Operations<name>`, or stays generic over the connectors that declare its tables, as `emit`
+/// does here:
 ///
 /// ```
 /// use connector_core::prelude::*;
