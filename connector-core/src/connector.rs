@@ -11,7 +11,7 @@ use crate::operations::Operations;
 use crate::schema::TableSchema;
 
 /// A connector: implemented by `#[sync]` on a type named after the sync function.
-pub trait Connector: Send + Sync + 'static {
+pub trait Connector: Send + Sync + Sized + 'static {
     /// The configuration (`NoConfiguration` when the sync takes none).
     type Config: Configuration;
     /// The state (`NoState` when the sync takes none).
@@ -25,7 +25,7 @@ pub trait Connector: Send + Sync + 'static {
 
     /// Runs the sync function.
     fn sync<'a>(
-        ops: &'a Operations,
+        ops: &'a Operations<Self>,
         config: &'a Self::Config,
         state: &'a mut Self::State,
     ) -> BoxFuture<'a, anyhow::Result<()>>;

@@ -37,6 +37,7 @@
 // The layers, each using only the layers before it:
 // 1. the model: what a connector declares and emits.
 mod config;
+mod macros;
 pub mod naming;
 mod record;
 mod row;
@@ -67,8 +68,8 @@ pub use config::{
     NoConfiguration, SetupTest, TextField,
 };
 pub use connector::{Connector, NoState};
-pub use connector_macros::{Configuration, Dropdown, state, sync, table};
 pub use driver::{Counts, SyncError, SyncReport};
+pub use macros::{Configuration, Dropdown, state, sync, table};
 pub use operations::Operations;
 pub use row::Row;
 pub use schema::{Column, DataType, TableSchema};
@@ -90,8 +91,8 @@ pub use {anyhow, chrono, rust_decimal, serde, serde_json, tokio};
 /// What a connector's code needs, in one `use connector_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Column, Configuration, DataType, Dropdown, Operations, Result, Row, TableSchema, Value,
-        state, sync, table,
+        Column, Configuration, DataType, Declared, Dropdown, Operations, Result, Row, TableSchema,
+        Value, state, sync, table,
     };
     pub use anyhow::{Context as _, anyhow, bail, ensure};
     pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

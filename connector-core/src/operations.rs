@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::task::{Context, Poll};
@@ -57,6 +58,16 @@ pub(crate) enum Message {
 /// The handle a `#[sync]` function emits through. Cheap to clone; clones may be moved into
 /// spawned tasks, and operations from all of them reach the destination in emission order.
 ///
+/// `C` is the connector: the type `#[sync]` generates under the sync function's name. The
+/// typed methods ([`upsert`](Operations::upsert), [`update`](Operations::update),
+/// [`delete`](Operations::delete), [`truncate`](Operations::truncate)) only accept rows of the
+/// tables that this connector's `#[sync(tables(...))]` lists, so two connectors of one crate
+/// can share a table type and each still refuses the other's tables.
+///
+/// In the sync function itself, write `ops: &Operations`: `#[sync]` fills in the connector.
+/// A helper the sync calls names it, or stays generic over the connectors that declare the
+/// tables it writes:
+///
 /// ```
 /// use connector_core::prelude::*;
 ///
@@ -72,13 +83,38 @@ pub(crate) enum Message {
 ///     ops.upsert(User { id: 1, name: "Ada".into() }).await?;      // a whole row
 ///     ops.update(User::patch(1).name("Ada Lovelace")).await?;   // the key and what changed
 ///     ops.delete(UserKey { id: 2 }).await?;                     // a soft delete by key
+///     more_users(ops).await?;
+///     any_user(ops, 4).await?;
 ///     ops.checkpoint(&json!({"since": 1})).await?;              // durable up to here
 ///     Ok(())
 /// }
+///
+/// /// A helper of `update`.
+/// async fn more_users(ops: &Operations<update>) -> Result<()> {
+///     ops.upsert(User { id: 3, name: "Grace".into() }).await
+/// }
+///
+/// /// A helper of any connector that declares `User`.
+/// async fn any_user<C>(ops: &Operations<C>, id: i64) -> Result<()>
+/// where
+///     User: Declared<C>,
+/// {
+///     ops.upsert(User { id, name: format!("user {id}") }).await
+/// }
 /// ```
-#[derive(Clone)]
-pub struct Operations {
+pub struct Operations<C> {
     shared: Arc<Shared>,
+    /// `fn() -> C`: the handle neither owns a `C` nor needs it to be `Send` or `Sync`.
+    connector: PhantomData<fn() -> C>,
+}
+
+impl<C> Clone for Operations<C> {
+    fn clone(&self) -> Self {
+        Operations {
+            shared: Arc::clone(&self.shared),
+            connector: PhantomData,
+        }
+    }
 }
 
 struct Shared {
@@ -89,7 +125,7 @@ struct Shared {
     runtime_tables: RwLock<HashMap<String, TableRef>>,
 }
 
-impl fmt::Debug for Operations {
+impl<C> fmt::Debug for Operations<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Operations").finish_non_exhaustive()
     }
@@ -125,8 +161,8 @@ impl fmt::Debug for Emit<'_> {
     }
 }
 
-impl Operations {
-    pub(crate) fn new(sender: mpsc::Sender<Message>, runtime_tables: &[TableRef]) -> Operations {
+impl<C> Operations<C> {
+    pub(crate) fn new(sender: mpsc::Sender<Message>, runtime_tables: &[TableRef]) -> Operations<C> {
         let by_name = runtime_tables
             .iter()
             .map(|t| (t.name.to_string(), t.clone()))
@@ -137,11 +173,12 @@ impl Operations {
                 sender,
                 runtime_tables: RwLock::new(by_name),
             }),
+            connector: PhantomData,
         }
     }
 
     /// Inserts the row, or replaces the row with the same primary key.
-    pub fn upsert<T: Declared>(&self, row: T) -> Emit<'_> {
+    pub fn upsert<T: Declared<C>>(&self, row: T) -> Emit<'_> {
         let cells = Cells::All(row.into_cells());
         self.emit(Record {
             table: TableRef::Static(T::schema()),
@@ -155,7 +192,7 @@ impl Operations {
     pub fn update<P>(&self, patch: P) -> Emit<'_>
     where
         P: Patch,
-        P::Table: Declared,
+        P::Table: Declared<C>,
     {
         let cells = Cells::Indexed(patch.into_cells());
         let table = TableRef::Static(<P::Table as crate::Table>::schema());
@@ -170,7 +207,7 @@ impl Operations {
     pub fn delete<K>(&self, key: K) -> Emit<'_>
     where
         K: Key,
-        K::Table: Declared,
+        K::Table: Declared<C>,
     {
         let cells = Cells::Indexed(key.into_cells());
         let table = TableRef::Static(<K::Table as crate::Table>::schema());
@@ -182,7 +219,7 @@ impl Operations {
     }
 
     /// Marks every row synced before now deleted. Send it first in a (re-)sync of the table.
-    pub fn truncate<T: Declared>(&self) -> Emit<'_> {
+    pub fn truncate<T: Declared<C>>(&self) -> Emit<'_> {
         let table = TableRef::Static(T::schema());
         self.emit(Record {
             table,

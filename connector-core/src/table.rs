@@ -2,7 +2,8 @@
 //!
 //! `#[table]` on a struct implements [`Table`] (schema + encoding), generates a `<Name>Key` struct
 //! implementing [`Key`] and a `<Name>Patch` builder implementing [`Patch`]. `#[sync(tables(...))]`
-//! implements [`Declared`] for each table it lists, which is what lets the sync emit its rows.
+//! implements [`Declared`] for each table it lists, for that sync only: it is what lets the sync
+//! emit the table's rows.
 //! Each supported Rust type implements [`ColumnType`]; a type without a Fivetran type fails to
 //! compile with the list of the accepted ones.
 
@@ -45,13 +46,16 @@ pub trait Patch: Send + 'static {
     fn into_cells(self) -> Vec<(u16, Value)>;
 }
 
-/// A table that the `#[sync]` function declares in `tables(...)`: only these can be emitted.
+/// A table that connector `C` declares in `#[sync(tables(...))]`: only these can be emitted
+/// through its `Operations<C>`. `#[sync]` implements it for each table it lists, so a table
+/// type can be declared by several connectors of one crate, and by a connector in another crate
+/// than the table's.
 #[diagnostic::on_unimplemented(
-    message = "table `{Self}` is not declared by the `#[sync]` function",
-    label = "not listed in `#[sync(tables(...))]`",
-    note = "add `{Self}` to the `tables(...)` list of the `#[sync]` attribute"
+    message = "table `{Self}` is not declared by the `#[sync]` function `{C}`",
+    label = "not listed in `#[sync(tables(...))]` of `{C}`",
+    note = "add `{Self}` to the `tables(...)` list of the `#[sync]` attribute on `{C}`"
 )]
-pub trait Declared: Table {}
+pub trait Declared<C>: Table {}
 
 /// A Rust type that a `#[table]` field can have, and its Fivetran type.
 #[diagnostic::on_unimplemented(

@@ -1,6 +1,6 @@
 //! A borrowed model of each macro's input, with its attributes parsed and the user's tokens
-//! kept for spans. Building it records shape errors (wrong kind of item); the rules that relate
-//! several attributes live in `check`.
+//! kept for spans. Building it records shape errors (wrong kind of item, a sync signature that
+//! does not fit); the rules live in `check`, which turns this model into the validated one.
 
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
@@ -40,14 +40,6 @@ impl TableField<'_> {
             .as_ref()
             .map_or(self.ident.span(), |n| n.span)
     }
-
-    pub fn is_column(&self) -> bool {
-        self.attr.skip.is_none()
-    }
-
-    pub fn is_key(&self) -> bool {
-        self.is_column() && self.attr.primary_key.is_some()
-    }
 }
 
 impl<'a> Table<'a> {
@@ -59,11 +51,13 @@ impl<'a> Table<'a> {
             Fields::Named(named) => named
                 .named
                 .iter()
-                .map(|f| TableField {
-                    ident: f.ident.as_ref().expect("named field"),
-                    vis: &f.vis,
-                    ty: &f.ty,
-                    attr: attr::parse_column_attrs(cx, &f.attrs),
+                .filter_map(|f| {
+                    Some(TableField {
+                        ident: f.ident.as_ref()?,
+                        vis: &f.vis,
+                        ty: &f.ty,
+                        attr: attr::parse_column_attrs(cx, &f.attrs),
+                    })
                 })
                 .collect(),
             _ => {
@@ -84,14 +78,6 @@ impl<'a> Table<'a> {
             |n| n.value.clone(),
         )
     }
-
-    pub fn columns(&self) -> impl Iterator<Item = &TableField<'a>> {
-        self.fields.iter().filter(|f| f.is_column())
-    }
-
-    pub fn keys(&self) -> impl Iterator<Item = &TableField<'a>> {
-        self.fields.iter().filter(|f| f.is_key())
-    }
 }
 
 /// A `#[sync]` function.
@@ -100,6 +86,8 @@ pub struct Sync<'a> {
     pub attr: SyncAttr,
     pub config: Option<&'a Type>,
     pub state: Option<&'a Type>,
+    /// Whether the signature has the expected shape (its errors are recorded when not).
+    pub signature_accepted: bool,
 }
 
 impl<'a> Sync<'a> {
@@ -109,35 +97,49 @@ impl<'a> Sync<'a> {
         let sig = &item.sig;
         const SHAPE: &str = "expected `async fn(ops: &Operations, config: &Config, state: &mut State) -> Result<()>` \
                              (config and state may be left out)";
+        let mut accepted = true;
+        let mut refuse = |error: syn::Error| {
+            accepted = false;
+            cx.syn_error(error);
+        };
         if sig.asyncness.is_none() {
-            cx.error_spanned_by(
+            refuse(syn::Error::new_spanned(
                 sig.fn_token,
                 format!("a `#[sync]` function must be `async`; {SHAPE}"),
-            );
+            ));
         }
         if !sig.generics.params.is_empty() {
-            cx.error_spanned_by(&sig.generics, "a `#[sync]` function cannot be generic");
+            refuse(syn::Error::new_spanned(
+                &sig.generics,
+                "a `#[sync]` function cannot be generic",
+            ));
         }
         if let syn::ReturnType::Default = sig.output {
-            cx.error_spanned_by(&sig.ident, "a `#[sync]` function must return `Result<()>`");
+            refuse(syn::Error::new_spanned(
+                &sig.ident,
+                "a `#[sync]` function must return `Result<()>`",
+            ));
         }
         let mut config = None;
         let mut state = None;
         let mut inputs = sig.inputs.iter();
         match inputs.next() {
             Some(FnArg::Typed(arg)) if is_operations(&arg.ty) => {}
-            Some(other) => cx.error_spanned_by(
+            Some(other) => refuse(syn::Error::new_spanned(
                 other,
                 format!("the first parameter must be `ops: &Operations`; {SHAPE}"),
-            ),
-            None => cx.syn_error(syn::Error::new(
+            )),
+            None => refuse(syn::Error::new(
                 sig.paren_token.span.join(),
                 format!("the first parameter must be `ops: &Operations`; {SHAPE}"),
             )),
         }
         for input in inputs {
             let FnArg::Typed(arg) = input else {
-                cx.error_spanned_by(input, "a `#[sync]` function cannot take `self`");
+                refuse(syn::Error::new_spanned(
+                    input,
+                    "a `#[sync]` function cannot take `self`",
+                ));
                 continue;
             };
             match &*arg.ty {
@@ -149,10 +151,10 @@ impl<'a> Sync<'a> {
                 Type::Reference(r) if r.mutability.is_some() && state.is_none() => {
                     state = Some(&*r.elem)
                 }
-                _ => cx.error_spanned_by(
+                _ => refuse(syn::Error::new_spanned(
                     &arg.ty,
                     format!("unexpected parameter `{}`; {SHAPE}", pat_text(&arg.pat)),
-                ),
+                )),
             }
         }
         Sync {
@@ -160,6 +162,7 @@ impl<'a> Sync<'a> {
             attr,
             config,
             state,
+            signature_accepted: accepted,
         }
     }
 }
@@ -223,10 +226,12 @@ impl<'a> Config<'a> {
             }) => named
                 .named
                 .iter()
-                .map(|f| ConfigField {
-                    ident: f.ident.as_ref().expect("named field"),
-                    ty: &f.ty,
-                    attr: attr::parse_field_attrs(cx, &f.attrs),
+                .filter_map(|f| {
+                    Some(ConfigField {
+                        ident: f.ident.as_ref()?,
+                        ty: &f.ty,
+                        attr: attr::parse_field_attrs(cx, &f.attrs),
+                    })
                 })
                 .collect(),
             _ => {

@@ -6,7 +6,7 @@ use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
-use syn::{Attribute, Ident, LitInt, LitStr, Path, Token};
+use syn::{Attribute, LitInt, LitStr, Path, Token};
 
 use crate::ctxt::Ctxt;
 
@@ -16,20 +16,67 @@ pub const FIELD: &str = "field";
 pub const SETUP_TEST: &str = "setup_test";
 pub const DROPDOWN: &str = "dropdown";
 
-const TABLE_KEYS: &[&str] = &["name", "schema"];
-const COLUMN_KEYS: &[&str] = &["name", "decimal", "json", "xml", "skip"];
-const SYNC_KEYS: &[&str] = &["tables", "schema"];
-const FIELD_KEYS: &[&str] = &[
-    "name",
-    "label",
-    "description",
-    "placeholder",
-    "default",
-    "secret",
-    "json",
-];
-const SETUP_TEST_KEYS: &[&str] = &["label"];
-const DROPDOWN_KEYS: &[&str] = &["value"];
+/// The keys one attribute accepts, each spelled once: the parser matches on the enum (so the
+/// compiler checks that every key is handled) and the "expected one of" list is `ALL`.
+trait Keys: Copy + 'static {
+    /// What the attribute is called in messages: ``unknown `column` attribute``.
+    const WHAT: &'static str;
+    const ALL: &'static [(&'static str, Self)];
+}
+
+macro_rules! keys {
+    ($name:ident for $what:literal { $($variant:ident = $text:literal),* $(,)? }) => {
+        #[derive(Clone, Copy)]
+        enum $name { $($variant),* }
+
+        impl Keys for $name {
+            const WHAT: &'static str = $what;
+            const ALL: &'static [(&'static str, Self)] = &[$(($text, $name::$variant)),*];
+        }
+    };
+}
+
+keys!(TableKey for "table" { Name = "name", Schema = "schema" });
+keys!(ColumnKey for "column" { Name = "name", Decimal = "decimal", Json = "json", Xml = "xml", Skip = "skip" });
+keys!(SyncKey for "sync" { Tables = "tables", Schema = "schema" });
+keys!(FieldKey for "field" {
+    Name = "name",
+    Label = "label",
+    Description = "description",
+    Placeholder = "placeholder",
+    Default = "default",
+    Secret = "secret",
+    Json = "json",
+});
+keys!(SetupTestKey for "setup_test" { Label = "label" });
+keys!(DropdownKey for "dropdown" { Value = "value" });
+
+/// The key `meta` names, or `None` after recording an error that lists the valid keys (and
+/// skipping the key's value, so that the rest of the list still parses).
+fn key<K: Keys>(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<K>> {
+    if let Some(ident) = meta.path.get_ident()
+        && let Some((_, key)) = K::ALL.iter().find(|(text, _)| ident == text)
+    {
+        return Ok(Some(*key));
+    }
+    let valid: Vec<String> = K::ALL.iter().map(|(k, _)| format!("`{k}`")).collect();
+    cx.error_spanned_by(
+        &meta.path,
+        format!(
+            "unknown {} attribute `{}`; expected one of: {}",
+            K::WHAT,
+            path_text(&meta.path),
+            valid.join(", ")
+        ),
+    );
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+    }
+    Ok(None)
+}
 
 /// A value with the span of the tokens it came from.
 #[derive(Clone)]
@@ -39,35 +86,19 @@ pub struct Spanned<T> {
 }
 
 /// Records `value` unless the key was already given.
-fn set_once<T>(cx: &Ctxt, what: &str, meta: &ParseNestedMeta, slot: &mut Option<T>, value: T) {
+fn set_once<K: Keys, T>(cx: &Ctxt, meta: &ParseNestedMeta, slot: &mut Option<T>, value: T) {
     if slot.is_some() {
         cx.error_spanned_by(
             &meta.path,
-            format!("duplicate {what} attribute `{}`", path_text(&meta.path)),
+            format!(
+                "duplicate {} attribute `{}`",
+                K::WHAT,
+                path_text(&meta.path)
+            ),
         );
     } else {
         *slot = Some(value);
     }
-}
-
-fn unknown_key(cx: &Ctxt, what: &str, meta: &ParseNestedMeta, valid: &[&str]) -> syn::Result<()> {
-    let valid: Vec<String> = valid.iter().map(|k| format!("`{k}`")).collect();
-    cx.error_spanned_by(
-        &meta.path,
-        format!(
-            "unknown {what} attribute `{}`; expected one of: {}",
-            path_text(&meta.path),
-            valid.join(", ")
-        ),
-    );
-    // Skip whatever value follows so the rest of the list still parses.
-    if meta.input.peek(Token![=]) {
-        meta.value()?.parse::<syn::Expr>()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        let _content;
-        syn::parenthesized!(_content in meta.input);
-    }
-    Ok(())
 }
 
 fn path_text(path: &Path) -> String {
@@ -96,15 +127,13 @@ pub struct TableAttr {
 pub fn parse_table_attr(cx: &Ctxt, args: proc_macro2::TokenStream) -> TableAttr {
     let mut attr = TableAttr::default();
     let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident("name") {
-            let v = lit_str(&meta)?;
-            set_once(cx, "table", &meta, &mut attr.name, v);
-        } else if meta.path.is_ident("schema") {
-            let v = lit_str(&meta)?;
-            set_once(cx, "table", &meta, &mut attr.schema, v);
-        } else {
-            unknown_key(cx, "table", &meta, TABLE_KEYS)?;
-        }
+        let slot = match key::<TableKey>(cx, &meta)? {
+            Some(TableKey::Name) => &mut attr.name,
+            Some(TableKey::Schema) => &mut attr.schema,
+            None => return Ok(()),
+        };
+        let v = lit_str(&meta)?;
+        set_once::<TableKey, _>(cx, &meta, slot, v);
         Ok(())
     });
     if let Err(e) = syn::parse::Parser::parse2(parser, args) {
@@ -139,37 +168,23 @@ pub fn parse_column_attrs(cx: &Ctxt, attrs: &[Attribute]) -> ColumnAttr {
             attr.primary_key = Some(a.path().span());
         } else if a.path().is_ident(COLUMN) {
             let result = a.parse_nested_meta(|meta| {
-                let flag =
-                    |slot: &mut Option<Span>| set_once(cx, "column", &meta, slot, meta.path.span());
-                if meta.path.is_ident("name") {
-                    let v = lit_str(&meta)?;
-                    set_once(cx, "column", &meta, &mut attr.name, v);
-                } else if meta.path.is_ident("decimal") {
-                    let content;
-                    syn::parenthesized!(content in meta.input);
-                    let args = Punctuated::<LitInt, Token![,]>::parse_terminated(&content)?;
-                    let span = meta
-                        .path
-                        .span()
-                        .join(content.span())
-                        .unwrap_or(meta.path.span());
-                    if args.len() != 2 {
-                        cx.error_spanned_by(&args, "expected `decimal(precision, scale)`");
-                    } else {
-                        let v = Spanned {
-                            value: (args[0].clone(), args[1].clone()),
-                            span,
-                        };
-                        set_once(cx, "column", &meta, &mut attr.decimal, v);
+                let flag = |slot: &mut Option<Span>| {
+                    set_once::<ColumnKey, _>(cx, &meta, slot, meta.path.span());
+                };
+                match key::<ColumnKey>(cx, &meta)? {
+                    Some(ColumnKey::Name) => {
+                        let v = lit_str(&meta)?;
+                        set_once::<ColumnKey, _>(cx, &meta, &mut attr.name, v);
                     }
-                } else if meta.path.is_ident("json") {
-                    flag(&mut attr.json);
-                } else if meta.path.is_ident("xml") {
-                    flag(&mut attr.xml);
-                } else if meta.path.is_ident("skip") {
-                    flag(&mut attr.skip);
-                } else {
-                    unknown_key(cx, "column", &meta, COLUMN_KEYS)?;
+                    Some(ColumnKey::Decimal) => {
+                        if let Some(v) = decimal_args(cx, &meta)? {
+                            set_once::<ColumnKey, _>(cx, &meta, &mut attr.decimal, v);
+                        }
+                    }
+                    Some(ColumnKey::Json) => flag(&mut attr.json),
+                    Some(ColumnKey::Xml) => flag(&mut attr.xml),
+                    Some(ColumnKey::Skip) => flag(&mut attr.skip),
+                    None => {}
                 }
                 Ok(())
             });
@@ -181,10 +196,38 @@ pub fn parse_column_attrs(cx: &Ctxt, attrs: &[Attribute]) -> ColumnAttr {
     attr
 }
 
+/// `decimal(precision, scale)`: two integers, checked against DECIMAL's limits in `check`.
+fn decimal_args(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+) -> syn::Result<Option<Spanned<(LitInt, LitInt)>>> {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let args = Punctuated::<LitInt, Token![,]>::parse_terminated(&content)?;
+    let span = meta
+        .path
+        .span()
+        .join(content.span())
+        .unwrap_or(meta.path.span());
+    if args.len() != 2 {
+        cx.error_spanned_by(&args, "expected `decimal(precision, scale)`");
+        return Ok(None);
+    }
+    Ok(Some(Spanned {
+        value: (args[0].clone(), args[1].clone()),
+        span,
+    }))
+}
+
 /// Whether an attribute is one of `#[table]`'s field helpers, which the expansion removes.
 pub fn is_table_helper(attr: &Attribute) -> bool {
-    attr.path().is_ident(PRIMARY_KEY) || attr.path().is_ident(COLUMN)
+    TABLE_HELPERS
+        .iter()
+        .any(|helper| attr.path().is_ident(helper))
 }
+
+/// The field attributes that only `#[table]` understands.
+pub const TABLE_HELPERS: &[&str] = &[PRIMARY_KEY, COLUMN];
 
 /// `#[sync(tables(A, B), schema = discover)]`
 #[derive(Default)]
@@ -196,22 +239,19 @@ pub struct SyncAttr {
 pub fn parse_sync_attr(cx: &Ctxt, args: proc_macro2::TokenStream) -> SyncAttr {
     let mut attr = SyncAttr::default();
     let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident("tables") {
-            let content;
-            syn::parenthesized!(content in meta.input);
-            let tables = Punctuated::<Path, Token![,]>::parse_terminated(&content)?;
-            set_once(
-                cx,
-                "sync",
-                &meta,
-                &mut attr.tables,
-                tables.into_iter().collect(),
-            );
-        } else if meta.path.is_ident("schema") {
-            let path: Path = meta.value()?.parse()?;
-            set_once(cx, "sync", &meta, &mut attr.schema, path);
-        } else {
-            unknown_key(cx, "sync", &meta, SYNC_KEYS)?;
+        match key::<SyncKey>(cx, &meta)? {
+            Some(SyncKey::Tables) => {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let tables = Punctuated::<Path, Token![,]>::parse_terminated(&content)?;
+                let tables = tables.into_iter().collect();
+                set_once::<SyncKey, _>(cx, &meta, &mut attr.tables, tables);
+            }
+            Some(SyncKey::Schema) => {
+                let path: Path = meta.value()?.parse()?;
+                set_once::<SyncKey, _>(cx, &meta, &mut attr.schema, path);
+            }
+            None => {}
         }
         Ok(())
     });
@@ -237,21 +277,24 @@ pub fn parse_field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttr {
     let mut attr = FieldAttr::default();
     for a in attrs.iter().filter(|a| a.path().is_ident(FIELD)) {
         let result = a.parse_nested_meta(|meta| {
-            let text = |slot: &mut Option<Spanned<String>>| -> syn::Result<()> {
-                let v = lit_str(&meta)?;
-                set_once(cx, "field", &meta, slot, v);
-                Ok(())
+            let text = match key::<FieldKey>(cx, &meta)? {
+                Some(FieldKey::Name) => &mut attr.name,
+                Some(FieldKey::Label) => &mut attr.label,
+                Some(FieldKey::Description) => &mut attr.description,
+                Some(FieldKey::Placeholder) => &mut attr.placeholder,
+                Some(FieldKey::Default) => &mut attr.default,
+                Some(FieldKey::Secret) => {
+                    set_once::<FieldKey, _>(cx, &meta, &mut attr.secret, meta.path.span());
+                    return Ok(());
+                }
+                Some(FieldKey::Json) => {
+                    set_once::<FieldKey, _>(cx, &meta, &mut attr.json, meta.path.span());
+                    return Ok(());
+                }
+                None => return Ok(()),
             };
-            match meta.path.get_ident().map(Ident::to_string).as_deref() {
-                Some("name") => text(&mut attr.name)?,
-                Some("label") => text(&mut attr.label)?,
-                Some("description") => text(&mut attr.description)?,
-                Some("placeholder") => text(&mut attr.placeholder)?,
-                Some("default") => text(&mut attr.default)?,
-                Some("secret") => set_once(cx, "field", &meta, &mut attr.secret, meta.path.span()),
-                Some("json") => set_once(cx, "field", &meta, &mut attr.json, meta.path.span()),
-                _ => unknown_key(cx, "field", &meta, FIELD_KEYS)?,
-            }
+            let v = lit_str(&meta)?;
+            set_once::<FieldKey, _>(cx, &meta, text, v);
             Ok(())
         });
         if let Err(e) = result {
@@ -275,11 +318,9 @@ pub fn parse_setup_tests(cx: &Ctxt, attrs: &[Attribute]) -> Vec<SetupTestAttr> {
             let mut label = None;
             if input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
                 let parser = syn::meta::parser(|meta| {
-                    if meta.path.is_ident("label") {
+                    if let Some(SetupTestKey::Label) = key::<SetupTestKey>(cx, &meta)? {
                         let v = lit_str(&meta)?;
-                        set_once(cx, "setup_test", &meta, &mut label, v);
-                    } else {
-                        unknown_key(cx, "setup_test", &meta, SETUP_TEST_KEYS)?;
+                        set_once::<SetupTestKey, _>(cx, &meta, &mut label, v);
                     }
                     Ok(())
                 });
@@ -300,11 +341,9 @@ pub fn parse_dropdown_value(cx: &Ctxt, attrs: &[Attribute]) -> Option<Spanned<St
     let mut value = None;
     for a in attrs.iter().filter(|a| a.path().is_ident(DROPDOWN)) {
         let result = a.parse_nested_meta(|meta| {
-            if meta.path.is_ident("value") {
+            if let Some(DropdownKey::Value) = key::<DropdownKey>(cx, &meta)? {
                 let v = lit_str(&meta)?;
-                set_once(cx, "dropdown", &meta, &mut value, v);
-            } else {
-                unknown_key(cx, "dropdown", &meta, DROPDOWN_KEYS)?;
+                set_once::<DropdownKey, _>(cx, &meta, &mut value, v);
             }
             Ok(())
         });

@@ -1,12 +1,13 @@
-//! The rules that look at more than one token or attribute. Each records its errors in the
-//! `Ctxt` and never stops the others, so the user sees every mistake at once.
+//! The rules, applied to the input model (`ast`) to build the validated model (`model`) that
+//! the expansion writes code from. Each rule records its errors in the `Ctxt` and never stops
+//! the others, so the user sees every mistake at once; what a rule refuses becomes a stand-in in
+//! the model rather than a hole.
 
-use std::collections::HashSet;
+use proc_macro2::Span;
 
-use syn::Ident;
-
-use crate::ast::{self, Config, Dropdown, Sync, Table, TableField};
+use crate::ast::{self, TableField};
 use crate::ctxt::Ctxt;
+use crate::model::{self, Column, ColumnKind, ConfigField, Read, SetupTest};
 
 /// Rust types refused with a suggestion, because no Fivetran type holds all their values.
 const REFUSED_INTEGERS: &[(&str, &str)] = &[
@@ -26,11 +27,11 @@ const REFUSED_INTEGERS: &[(&str, &str)] = &[
     ("u128", "use `rust_decimal::Decimal`"),
 ];
 
-/// Checks a `#[table]`; returns the fields whose type was refused here, so that the expansion
-/// does not ask the compiler about them again.
-pub fn table<'a>(cx: &Ctxt, table: &'a Table<'a>) -> HashSet<&'a Ident> {
-    let mut refused = HashSet::new();
-    // A table needs a name.
+/// DECIMAL's precision range at Fivetran.
+const DECIMAL_PRECISION: std::ops::RangeInclusive<u32> = 1..=38;
+
+pub fn table<'a>(cx: &Ctxt, table: &ast::Table<'a>) -> model::Table<'a> {
+    // A table and its schema need a name.
     for (what, given) in [("table", &table.attr.name), ("schema", &table.attr.schema)] {
         if let Some(name) = given.as_ref().filter(|n| n.value.trim().is_empty()) {
             cx.syn_error(syn::Error::new(
@@ -39,15 +40,28 @@ pub fn table<'a>(cx: &Ctxt, table: &'a Table<'a>) -> HashSet<&'a Ident> {
             ));
         }
     }
-    let mut seen: Vec<(String, &TableField)> = Vec::new();
+    let name = table.name();
+    let schema = table.attr.schema.as_ref().map(|s| s.value.clone());
+    let destination = match &schema {
+        Some(s) => format!(
+            "{}.{}",
+            connector_naming::schema_name(s),
+            connector_naming::table_name(&name)
+        ),
+        None => connector_naming::table_name(&name),
+    };
+    let mut columns: Vec<Column<'a>> = Vec::new();
+    let mut destinations: Vec<String> = Vec::new();
     for field in &table.fields {
-        if !column_type(cx, field) {
-            refused.insert(field.ident);
-        }
-        column_options(cx, field);
-        if !field.is_column() {
+        let kind = column_kind(cx, field);
+        if field.attr.skip.is_some() {
             continue;
         }
+        // Records address columns by a `u16` index.
+        let Ok(index) = u16::try_from(columns.len()) else {
+            cx.error_spanned_by(field.ident, "a table can have at most 65536 columns");
+            break;
+        };
         // Two columns must not land on one destination name.
         let source = field.column_name();
         let destination = connector_naming::column_name(&source);
@@ -61,26 +75,86 @@ pub fn table<'a>(cx: &Ctxt, table: &'a Table<'a>) -> HashSet<&'a Ident> {
                 field.name_span(),
                 format!("column `{source}` would be named `{destination}`, which is reserved for Fivetran's system columns"),
             ));
-        } else if let Some((_, first)) = seen.iter().find(|(d, _)| *d == destination) {
+        } else if let Some(first) = destinations.iter().position(|d| *d == destination) {
             cx.syn_error(syn::Error::new(
                 field.name_span(),
                 format!(
                     "column `{source}` has the same destination name `{destination}` as column `{}`",
-                    first.column_name()
+                    columns[first].name
                 ),
             ));
-        } else {
-            seen.push((destination, field));
         }
+        destinations.push(destination);
+        columns.push(Column {
+            ident: field.ident,
+            vis: field.vis,
+            ty: field.ty,
+            name: source,
+            index,
+            key: field.attr.primary_key.is_some(),
+            kind,
+        });
     }
-    refused
+    model::Table {
+        item: table.item,
+        name,
+        schema,
+        destination,
+        columns,
+    }
+}
+
+/// How a field's column is typed, after the rules on its type and its `#[column]` options.
+fn column_kind(cx: &Ctxt, field: &TableField) -> ColumnKind {
+    let attr = &field.attr;
+    // A skipped field is not a column, so it cannot be part of the key.
+    if let (Some(_), Some(skip)) = (attr.primary_key, attr.skip) {
+        cx.syn_error(syn::Error::new(
+            skip,
+            "a skipped field cannot be part of the primary key",
+        ));
+    }
+    if attr.skip.is_some() {
+        return ColumnKind::Refused;
+    }
+    let type_accepted = column_type(cx, field);
+    // `json`, `xml` and `decimal(p, s)` each pick the type: at most one of them.
+    let chosen: Vec<(&str, Span)> = [
+        ("json", attr.json),
+        ("xml", attr.xml),
+        ("decimal", attr.decimal.as_ref().map(|d| d.span)),
+    ]
+    .into_iter()
+    .filter_map(|(name, span)| span.map(|s| (name, s)))
+    .collect();
+    if let [(first, _), (second, span), ..] = chosen.as_slice() {
+        cx.syn_error(syn::Error::new(
+            *span,
+            format!("`{first}` and `{second}` cannot both be set on one column"),
+        ));
+    }
+    let decimal = attr
+        .decimal
+        .as_ref()
+        .map(|d| (decimal(cx, &d.value), d.span));
+    if !type_accepted || chosen.len() > 1 {
+        return ColumnKind::Refused;
+    }
+    match (attr.json, attr.xml, decimal) {
+        (Some(span), _, _) => ColumnKind::Json(span),
+        (_, Some(span), _) => ColumnKind::Xml(span),
+        (_, _, Some((Some((precision, scale)), span))) => ColumnKind::Decimal {
+            precision,
+            scale,
+            span,
+        },
+        (_, _, Some((None, _))) => ColumnKind::Refused,
+        (None, None, None) => ColumnKind::Native,
+    }
 }
 
 /// A field's type must have a Fivetran type a source can send. Returns false when refused.
 fn column_type(cx: &Ctxt, field: &TableField) -> bool {
-    if !field.is_column() {
-        return true;
-    }
     let inner = ast::option_inner(field.ty);
     // A primary key cannot be NULL.
     if let (Some(_), Some(_)) = (field.attr.primary_key, inner) {
@@ -113,103 +187,138 @@ fn column_type(cx: &Ctxt, field: &TableField) -> bool {
     }
 }
 
-/// `json`, `xml` and `decimal(p, s)` pick a type: at most one, and a valid DECIMAL.
-fn column_options(cx: &Ctxt, field: &TableField) {
-    let attr = &field.attr;
-    if let (Some(_), Some(skip)) = (attr.primary_key, attr.skip) {
-        cx.syn_error(syn::Error::new(
-            skip,
-            "a skipped field cannot be part of the primary key",
-        ));
-    }
-    let chosen: Vec<(&str, proc_macro2::Span)> = [
-        ("json", attr.json),
-        ("xml", attr.xml),
-        ("decimal", attr.decimal.as_ref().map(|d| d.span)),
-    ]
-    .into_iter()
-    .filter_map(|(name, span)| span.map(|s| (name, s)))
-    .collect();
-    if let [(first, _), (second, span), ..] = chosen.as_slice() {
-        cx.syn_error(syn::Error::new(
-            *span,
-            format!("`{first}` and `{second}` cannot both be set on one column"),
-        ));
-    }
-    if let Some(decimal) = &attr.decimal {
-        let (precision, scale) = &decimal.value;
-        match (precision.base10_parse::<u32>(), scale.base10_parse::<u32>()) {
-            (Ok(p), _) if !(1..=38).contains(&p) => {
-                cx.error_spanned_by(
-                    precision,
-                    format!("DECIMAL precision must be within 1..=38, not {p}"),
-                );
-            }
-            (Ok(p), Ok(s)) if s > p => {
-                cx.error_spanned_by(
-                    scale,
-                    format!("DECIMAL scale {s} is greater than its precision {p}"),
-                );
-            }
-            (Err(e), _) | (_, Err(e)) => cx.syn_error(e),
-            _ => {}
+/// DECIMAL's precision is within 1..=38 and its scale at most the precision: the parameters,
+/// or `None` with the error recorded.
+fn decimal(cx: &Ctxt, (precision, scale): &(syn::LitInt, syn::LitInt)) -> Option<(u8, u8)> {
+    match (precision.base10_parse::<u32>(), scale.base10_parse::<u32>()) {
+        (Ok(p), _) if !DECIMAL_PRECISION.contains(&p) => {
+            cx.error_spanned_by(
+                precision,
+                format!("DECIMAL precision must be within 1..=38, not {p}"),
+            );
+            None
+        }
+        (Ok(p), Ok(s)) if s > p => {
+            cx.error_spanned_by(
+                scale,
+                format!("DECIMAL scale {s} is greater than its precision {p}"),
+            );
+            None
+        }
+        (Ok(p), Ok(s)) => Some((u8::try_from(p).ok()?, u8::try_from(s).ok()?)),
+        (Err(e), _) | (_, Err(e)) => {
+            cx.syn_error(e);
+            None
         }
     }
 }
 
-/// The DECIMAL parameters of a field when they are valid.
-pub fn decimal_params(field: &TableField) -> Option<(u8, u8)> {
-    let (p, s) = &field.attr.decimal.as_ref()?.value;
-    let (p, s) = (p.base10_parse::<u8>().ok()?, s.base10_parse::<u8>().ok()?);
-    ((1..=38).contains(&p) && s <= p).then_some((p, s))
-}
-
-/// A table is listed once in `tables(...)`.
-pub fn sync(cx: &Ctxt, sync: &Sync) {
+/// A table is listed once in `tables(...)`; the model keeps the first listing.
+pub fn sync<'a>(cx: &Ctxt, sync: &'a ast::Sync<'a>) -> model::Sync<'a> {
+    let mut tables: Vec<&'a syn::Path> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for path in sync.attr.tables.iter().flatten() {
         let text = quote::quote!(#path).to_string();
         if seen.contains(&text) {
             cx.error_spanned_by(path, format!("table `{text}` is listed twice"));
+        } else {
+            seen.push(text);
+            tables.push(path);
         }
-        seen.push(text);
+    }
+    model::Sync {
+        item: sync.item,
+        config: sync.config,
+        state: sync.state,
+        tables,
+        schema: sync.attr.schema.as_ref(),
+        runs: sync.signature_accepted,
     }
 }
 
-/// Configuration keys and setup-test names are unique.
-pub fn config(cx: &Ctxt, config: &Config) {
-    let mut keys: Vec<String> = Vec::new();
+/// Configuration keys and setup tests are unique.
+pub fn config<'a>(cx: &Ctxt, config: &'a ast::Config<'a>) -> model::Config<'a> {
+    let mut fields: Vec<ConfigField<'a>> = Vec::new();
     for field in &config.fields {
         let key = field.key();
-        if keys.contains(&key) {
+        if fields.iter().any(|f| f.key == key) {
             cx.error_spanned_by(
                 field.ident,
                 format!("two fields read the configuration key `{key}`"),
             );
         }
-        keys.push(key);
+        let attr = &field.attr;
+        let text = |v: &Option<crate::attr::Spanned<String>>| v.as_ref().map(|v| v.value.clone());
+        let optional = ast::option_inner(field.ty);
+        fields.push(ConfigField {
+            ident: field.ident,
+            ty: field.ty,
+            label: text(&attr.label).unwrap_or_else(|| label(&field.ident.to_string())),
+            description: text(&attr.description),
+            placeholder: text(&attr.placeholder),
+            default: text(&attr.default),
+            secret: attr.secret.is_some(),
+            required: attr.default.is_none() && optional.is_none(),
+            read: match (attr.json, optional) {
+                (Some(_), Some(inner)) => Read::OptionalJson(inner),
+                (Some(_), None) => Read::Json,
+                (None, _) => Read::Value,
+            },
+            key,
+        });
     }
-    let mut names: Vec<String> = Vec::new();
+    let mut tests: Vec<SetupTest<'a>> = Vec::new();
     for test in &config.tests {
         let function = &test.function;
-        let name = quote::quote!(#function).to_string();
-        if names.contains(&name) {
-            cx.error_spanned_by(&test.function, "this setup test is listed twice");
+        let name = function
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        if tests.iter().any(|t| t.function == function) {
+            cx.error_spanned_by(function, "this setup test is listed twice");
+            continue;
         }
-        names.push(name);
+        tests.push(SetupTest {
+            function,
+            label: test
+                .label
+                .as_ref()
+                .map_or_else(|| label(&name), |l| l.value.clone()),
+            name,
+        });
+    }
+    model::Config {
+        ident: config.ident,
+        fields,
+        tests,
     }
 }
 
 /// Dropdown values are unique.
-pub fn dropdown(cx: &Ctxt, dropdown: &Dropdown) {
-    let mut values: Vec<&str> = Vec::new();
-    for (_, value) in &dropdown.options {
-        if values.contains(&value.value.as_str()) {
+pub fn dropdown<'a>(cx: &Ctxt, dropdown: &ast::Dropdown<'a>) -> model::Dropdown<'a> {
+    let mut options: Vec<(&'a syn::Ident, String)> = Vec::new();
+    for (variant, value) in &dropdown.options {
+        if options.iter().any(|(_, v)| *v == value.value) {
             cx.syn_error(syn::Error::new(
                 value.span,
                 format!("the option value `{}` is used twice", value.value),
             ));
         }
-        values.push(&value.value);
+        options.push((variant, value.value.clone()));
+    }
+    model::Dropdown {
+        ident: dropdown.ident,
+        options,
+    }
+}
+
+/// The form's label for a field or test without one: `api_key` → `Api key`.
+fn label(name: &str) -> String {
+    let words = name.replace('_', " ");
+    let mut chars = words.trim().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }

@@ -24,10 +24,6 @@ impl Ctxt {
         self.errors.borrow_mut().push(error);
     }
 
-    pub fn has_errors(&self) -> bool {
-        !self.errors.borrow().is_empty()
-    }
-
     /// All errors combined into one, or `Ok` when there were none.
     pub fn check(self) -> syn::Result<()> {
         let mut errors = self.errors.into_inner().into_iter();
@@ -38,11 +34,14 @@ impl Ctxt {
         Err(combined)
     }
 
-    /// The errors as `compile_error!` invocations, placed beside a fallback item.
-    pub fn into_compile_errors(self) -> TokenStream {
+    /// The expansion, preceded by the errors as `compile_error!` invocations.
+    pub fn finish(self, expanded: TokenStream) -> TokenStream {
         match self.check() {
-            Ok(()) => TokenStream::new(),
-            Err(error) => error.to_compile_error(),
+            Ok(()) => expanded,
+            Err(error) => {
+                let errors = error.to_compile_error();
+                quote::quote!(#errors #expanded)
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ pub struct User {
 
 #[sync(tables(User))]
 fn update(ops: &Operations) -> Result<()> {
-    let _ = ops;
+    ops.upsert(User { id: 1 }).await?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::private;
-use crate::ast::{self, Config, ConfigField, Dropdown};
+use crate::model::{Config, ConfigField, Dropdown, Read};
 
 pub fn expand(config: &Config) -> TokenStream {
     let p = private();
@@ -24,15 +24,9 @@ pub fn expand(config: &Config) -> TokenStream {
         }
     };
     let fields = config.fields.iter().map(|f| form_field(f));
-    let secrets = config
-        .fields
-        .iter()
-        .filter(|f| f.attr.secret.is_some())
-        .map(ConfigField::key);
+    let secrets = config.fields.iter().filter(|f| f.secret).map(|f| &f.key);
     let tests = config.tests.iter().map(|test| {
-        let function = &test.function;
-        let name = function.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-        let label = test.label.as_ref().map_or_else(|| crate_label(&name), |l| l.value.clone());
+        let (function, name, label) = (test.function, &test.name, &test.label);
         quote_spanned! {function.span()=>
             #p::SetupTest {
                 name: #name,
@@ -47,16 +41,7 @@ pub fn expand(config: &Config) -> TokenStream {
         }
     });
     let form_tests = config.tests.iter().map(|test| {
-        let name = test
-            .function
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
-        let label = test
-            .label
-            .as_ref()
-            .map_or_else(|| crate_label(&name), |l| l.value.clone());
+        let (name, label) = (&test.name, &test.label);
         quote!(#p::FormTest { name: #p::String::from(#name), label: #p::String::from(#label) })
     });
     quote! {
@@ -89,24 +74,15 @@ pub fn expand(config: &Config) -> TokenStream {
 /// `let field = read_field(...)`: the parsed value, or `None` with a problem recorded.
 fn read(field: &ConfigField) -> TokenStream {
     let p = private();
-    let ident = field.ident;
-    let ty = field.ty;
-    let key = field.key();
-    let default = match &field.attr.default {
-        Some(d) => {
-            let d = &d.value;
-            quote!(#p::Option::Some(#d))
-        }
-        None => quote!(#p::Option::None),
-    };
-    let secret = field.attr.secret.is_some();
-    let (parse, absent) = match (field.attr.json, ast::option_inner(ty)) {
-        (Some(_), Some(inner)) => (
+    let (ident, ty, key, secret) = (field.ident, field.ty, &field.key, field.secret);
+    let default = optional_str(&field.default, |d| quote!(#d));
+    let (parse, absent) = match field.read {
+        Read::OptionalJson(inner) => (
             quote!(|text| #p::parse_json::<#inner>(text).map(#p::Option::Some)),
             quote!(|| #p::Option::Some(#p::Option::None)),
         ),
-        (Some(_), None) => (quote!(#p::parse_json::<#ty>), quote!(|| #p::Option::None)),
-        (None, _) => (
+        Read::Json => (quote!(#p::parse_json::<#ty>), quote!(|| #p::Option::None)),
+        Read::Value => (
             quote_spanned!(ty.span()=> <#ty as #p::ConfigValue>::parse),
             quote_spanned!(ty.span()=> <#ty as #p::ConfigValue>::absent),
         ),
@@ -119,28 +95,17 @@ fn read(field: &ConfigField) -> TokenStream {
 fn form_field(field: &ConfigField) -> TokenStream {
     let p = private();
     let ty = field.ty;
-    let key = field.key();
-    let label = field.attr.label.as_ref().map_or_else(
-        || crate_label(&field.ident.to_string()),
-        |l| l.value.clone(),
-    );
-    let optional_text = |value: &Option<crate::attr::Spanned<String>>| match value {
-        Some(v) => {
-            let v = &v.value;
-            quote!(#p::Option::Some(#p::String::from(#v)))
+    let (key, label, required) = (&field.key, &field.label, field.required);
+    let string = |v: &String| quote!(#p::String::from(#v));
+    let description = optional_str(&field.description, string);
+    let placeholder = optional_str(&field.placeholder, string);
+    let default_value = optional_str(&field.default, string);
+    let kind = match field.read {
+        _ if field.secret => quote!(#p::FieldKind::TextField(#p::TextField::Password)),
+        Read::Json | Read::OptionalJson(_) => {
+            quote!(#p::FieldKind::TextField(#p::TextField::PlainText))
         }
-        None => quote!(#p::Option::None),
-    };
-    let description = optional_text(&field.attr.description);
-    let placeholder = optional_text(&field.attr.placeholder);
-    let default_value = optional_text(&field.attr.default);
-    let required = field.attr.default.is_none() && ast::option_inner(ty).is_none();
-    let kind = if field.attr.secret.is_some() {
-        quote!(#p::FieldKind::TextField(#p::TextField::Password))
-    } else if field.attr.json.is_some() {
-        quote!(#p::FieldKind::TextField(#p::TextField::PlainText))
-    } else {
-        quote_spanned!(ty.span()=> <#ty as #p::ConfigValue>::kind())
+        Read::Value => quote_spanned!(ty.span()=> <#ty as #p::ConfigValue>::kind()),
     };
     quote! {
         #p::FormField {
@@ -155,20 +120,22 @@ fn form_field(field: &ConfigField) -> TokenStream {
     }
 }
 
-/// `api_key` → `Api key`.
-fn crate_label(name: &str) -> String {
-    let words = name.replace('_', " ");
-    let mut chars = words.trim().chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+/// `Option::Some(value)` or `Option::None`, by absolute path.
+fn optional_str(value: &Option<String>, to_tokens: impl Fn(&String) -> TokenStream) -> TokenStream {
+    let p = private();
+    match value {
+        Some(v) => {
+            let v = to_tokens(v);
+            quote!(#p::Option::Some(#v))
+        }
+        None => quote!(#p::Option::None),
     }
 }
 
 pub fn expand_dropdown(dropdown: &Dropdown) -> TokenStream {
     let p = private();
     let ident = dropdown.ident;
-    let values: Vec<&String> = dropdown.options.iter().map(|(_, v)| &v.value).collect();
+    let values: Vec<&String> = dropdown.options.iter().map(|(_, v)| v).collect();
     let variants: Vec<&syn::Ident> = dropdown.options.iter().map(|(v, _)| *v).collect();
     let expected = values
         .iter()

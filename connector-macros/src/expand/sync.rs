@@ -1,18 +1,24 @@
 //! `#[sync]`: the function as written, a type of the same name implementing `Connector`
 //! (types and functions live in different namespaces, so `main!(update)` and a direct call
-//! `update(&ops)` both work), `Declared` for each listed table, and a compile-time check that no
-//! two listed tables share a destination name.
+//! `update(&ops)` both work), `Declared<update>` for each listed table, and a compile-time check
+//! that no two listed tables share a destination name.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::private;
-use crate::ast::Sync;
+use crate::model::Sync;
 
+/// The function, its connector and the declarations. When the signature was refused, the
+/// connector never runs and the function is emitted `async` (its error is reported already), so
+/// neither its body's `.await`s, `main!` nor the tables raise anything more.
 pub fn expand(sync: &Sync) -> TokenStream {
-    let item = sync.item;
-    let connector = connector(sync, false);
+    let mut item = with_connector(sync.item);
+    if !sync.runs {
+        item.sig.asyncness = Some(syn::Token![async](item.sig.fn_token.span));
+    }
+    let connector = connector(sync);
     let declared = declared(sync);
     quote! {
         #item
@@ -21,18 +27,7 @@ pub fn expand(sync: &Sync) -> TokenStream {
     }
 }
 
-/// What is emitted beside the errors when the signature is wrong: the function and a
-/// `Connector` that is never run, so `main!` and calls elsewhere raise no further errors.
-pub fn fallback(sync: &Sync) -> TokenStream {
-    let item = sync.item;
-    let connector = connector(sync, true);
-    quote! {
-        #item
-        #connector
-    }
-}
-
-fn connector(sync: &Sync, stub: bool) -> TokenStream {
+fn connector(sync: &Sync) -> TokenStream {
     let p = private();
     let ident = &sync.item.sig.ident;
     let vis = &sync.item.vis;
@@ -43,12 +38,10 @@ fn connector(sync: &Sync, stub: bool) -> TokenStream {
         .state
         .map_or_else(|| quote!(#p::NoState), |t| quote!(#t));
     let tables = sync
-        .attr
         .tables
         .iter()
-        .flatten()
         .map(|path| quote_spanned!(path.span()=> <#path as #p::Table>::schema()));
-    let (discover, run) = if stub {
+    let (discover, run) = if !sync.runs {
         let never = quote!(::core::unreachable!(
             "this `#[sync]` function did not compile"
         ));
@@ -61,7 +54,7 @@ fn connector(sync: &Sync, stub: bool) -> TokenStream {
             .flatten();
         // Only the user's function names carry the user's spans (so errors point at them); the
         // parameters are ours, spanned like the `fn sync` that declares them.
-        let discover = match &sync.attr.schema {
+        let discover = match sync.schema {
             Some(function) => {
                 let function = quote_spanned!(function.span()=> #function);
                 let arg = config_arg.into_iter();
@@ -105,7 +98,7 @@ fn connector(sync: &Sync, stub: bool) -> TokenStream {
             }
 
             fn sync<'a>(
-                ops: &'a #p::Operations,
+                ops: &'a #p::Operations<Self>,
                 config: &'a Self::Config,
                 state: &'a mut Self::State,
             ) -> #p::BoxFuture<'a, #p::anyhow::Result<()>> {
@@ -118,11 +111,12 @@ fn connector(sync: &Sync, stub: bool) -> TokenStream {
 /// `Declared` for each listed table, and the check that their destination names differ.
 fn declared(sync: &Sync) -> TokenStream {
     let p = private();
-    let tables: Vec<&syn::Path> = sync.attr.tables.iter().flatten().collect();
+    let connector = &sync.item.sig.ident;
+    let tables = &sync.tables;
     let impls = tables.iter().map(|path| {
         quote_spanned! {path.span()=>
             #[automatically_derived]
-            impl #p::Declared for #path {}
+            impl #p::Declared<#connector> for #path {}
         }
     });
     let mut collisions = Vec::new();
@@ -152,4 +146,27 @@ fn declared(sync: &Sync) -> TokenStream {
         #(#impls)*
         #check
     }
+}
+
+/// The function with its connector filled in: `ops: &Operations` becomes
+/// `ops: &Operations<update>`, so that its typed methods accept this sync's tables only. A wrong
+/// first parameter (`ops: Operations`) is filled in too: its error is already reported, and
+/// `Operations` alone would raise another.
+fn with_connector(item: &syn::ItemFn) -> syn::ItemFn {
+    let mut item = item.clone();
+    let connector = item.sig.ident.clone();
+    if let Some(syn::FnArg::Typed(arg)) = item.sig.inputs.first_mut() {
+        let mut ty = &mut *arg.ty;
+        while let syn::Type::Reference(reference) = ty {
+            ty = &mut *reference.elem;
+        }
+        if let syn::Type::Path(path) = ty
+            && let Some(last) = path.path.segments.last_mut()
+            && last.ident == "Operations"
+            && last.arguments.is_none()
+        {
+            last.arguments = syn::PathArguments::AngleBracketed(syn::parse_quote!(<#connector>));
+        }
+    }
+    item
 }

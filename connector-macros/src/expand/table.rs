@@ -1,24 +1,19 @@
 //! `#[table]`: the struct as written (helpers removed), its `Table` impl with a static schema,
 //! and for a table with a primary key the `<Name>Key` struct and the `<Name>Patch` builder.
 
-use std::collections::HashSet;
-
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
+use syn::ItemStruct;
 use syn::spanned::Spanned;
-use syn::{Ident, ItemStruct};
 
 use super::private;
-use crate::ast::{Table, TableField};
 use crate::attr;
-use crate::check;
+use crate::model::{Column, ColumnKind, Table};
 
-/// The whole expansion. `refused` fields had their type refused by `check`: they are encoded
-/// without asking the compiler about their type again, so no error cascades.
-pub fn expand(table: &Table, refused: &HashSet<&Ident>) -> TokenStream {
+pub fn expand(table: &Table) -> TokenStream {
     let item = strip_helpers(table.item);
-    let table_impl = table_impl(table, refused);
-    let key = key_and_patch(table, refused);
+    let table_impl = table_impl(table);
+    let key = key_and_patch(table);
     quote! {
         #item
         #table_impl
@@ -35,36 +30,25 @@ pub fn strip_helpers(item: &ItemStruct) -> ItemStruct {
     item
 }
 
-fn table_impl(table: &Table, refused: &HashSet<&Ident>) -> TokenStream {
+fn table_impl(table: &Table) -> TokenStream {
     let p = private();
     let ident = &table.item.ident;
-    let name = table.name();
-    let schema = match &table.attr.schema {
-        Some(s) => {
-            let s = &s.value;
-            quote!(#p::Option::Some(#p::Cow::Borrowed(#s)))
-        }
+    let (name, destination) = (&table.name, &table.destination);
+    let schema = match &table.schema {
+        Some(s) => quote!(#p::Option::Some(#p::Cow::Borrowed(#s))),
         None => quote!(#p::Option::None),
     };
-    let destination = match &table.attr.schema {
-        Some(s) => format!(
-            "{}.{}",
-            connector_naming::schema_name(&s.value),
-            connector_naming::table_name(&name)
-        ),
-        None => connector_naming::table_name(&name),
-    };
-    let columns = table.columns().map(|field| {
-        let column = field.column_name();
-        let data_type = data_type(field, refused);
-        let key = field.is_key();
+    let columns = table.columns.iter().map(|column| {
+        let name = &column.name;
+        let data_type = data_type(column);
+        let key = column.key;
         quote! {
-            #p::Column { name: #p::Cow::Borrowed(#column), data_type: #p::Option::Some(#data_type), primary_key: #key }
+            #p::Column { name: #p::Cow::Borrowed(#name), data_type: #p::Option::Some(#data_type), primary_key: #key }
         }
     });
-    let cells = table.columns().map(|field| {
-        let member = field.ident;
-        encode(field, quote!(self.#member), refused)
+    let cells = table.columns.iter().map(|column| {
+        let member = column.ident;
+        encode(column, quote!(self.#member))
     });
     quote! {
         #[automatically_derived]
@@ -89,45 +73,41 @@ fn table_impl(table: &Table, refused: &HashSet<&Ident>) -> TokenStream {
     }
 }
 
-/// The column's Fivetran type, from `#[column(...)]` or from the field's Rust type.
-fn data_type(field: &TableField, refused: &HashSet<&Ident>) -> TokenStream {
+/// The column's Fivetran type.
+fn data_type(column: &Column) -> TokenStream {
     let p = private();
-    let ty = field.ty;
-    if field.attr.json.is_some() {
-        quote!(#p::DataType::Json)
-    } else if field.attr.xml.is_some() {
-        quote!(#p::DataType::Xml)
-    } else if let Some((precision, scale)) = check::decimal_params(field) {
-        quote!(#p::DataType::Decimal { precision: #precision, scale: #scale })
-    } else if refused.contains(field.ident) || field.attr.decimal.is_some() {
-        quote!(#p::DataType::String)
-    } else {
-        quote_spanned!(ty.span()=> <#ty as #p::ColumnType>::DATA_TYPE)
+    let ty = column.ty;
+    match column.kind {
+        ColumnKind::Native => quote_spanned!(ty.span()=> <#ty as #p::ColumnType>::DATA_TYPE),
+        ColumnKind::Json(_) => quote!(#p::DataType::Json),
+        ColumnKind::Xml(_) => quote!(#p::DataType::Xml),
+        ColumnKind::Decimal {
+            precision, scale, ..
+        } => quote!(#p::DataType::Decimal { precision: #precision, scale: #scale }),
+        ColumnKind::Refused => quote!(#p::DataType::String),
     }
 }
 
 /// The expression turning `value` (of the field's type) into a cell.
-fn encode(field: &TableField, value: TokenStream, refused: &HashSet<&Ident>) -> TokenStream {
+fn encode(column: &Column, value: TokenStream) -> TokenStream {
     let p = private();
-    let ty = field.ty;
-    if refused.contains(field.ident) {
-        return quote!({ let _ = #value; #p::Value::Null });
-    }
-    if let Some(span) = field.attr.json {
-        quote_spanned!(span=> <#ty as #p::JsonColumn>::into_json(#value))
-    } else if let Some(span) = field.attr.xml {
-        quote_spanned!(span=> <#ty as #p::XmlColumn>::into_xml(#value))
-    } else if let Some(decimal) = &field.attr.decimal {
-        let span = decimal.span;
-        let check = quote_spanned!(span=> fn __decimal<T: #p::DecimalColumn>(value: T) -> #p::Value { #p::ColumnType::into_value(value) });
-        quote!({ #check __decimal::<#ty>(#value) })
-    } else {
-        quote_spanned!(ty.span()=> <#ty as #p::ColumnType>::into_value(#value))
+    let ty = column.ty;
+    match column.kind {
+        ColumnKind::Native => {
+            quote_spanned!(ty.span()=> <#ty as #p::ColumnType>::into_value(#value))
+        }
+        ColumnKind::Json(span) => quote_spanned!(span=> <#ty as #p::JsonColumn>::into_json(#value)),
+        ColumnKind::Xml(span) => quote_spanned!(span=> <#ty as #p::XmlColumn>::into_xml(#value)),
+        ColumnKind::Decimal { span, .. } => {
+            let check = quote_spanned!(span=> fn __decimal<T: #p::DecimalColumn>(value: T) -> #p::Value { #p::ColumnType::into_value(value) });
+            quote!({ #check __decimal::<#ty>(#value) })
+        }
+        ColumnKind::Refused => quote!({ let _ = #value; #p::Value::Null }),
     }
 }
 
-fn key_and_patch(table: &Table, refused: &HashSet<&Ident>) -> TokenStream {
-    let keys: Vec<&TableField> = table.keys().collect();
+fn key_and_patch(table: &Table) -> TokenStream {
+    let keys: Vec<&Column> = table.keys().collect();
     if keys.is_empty() {
         return TokenStream::new();
     }
@@ -136,21 +116,13 @@ fn key_and_patch(table: &Table, refused: &HashSet<&Ident>) -> TokenStream {
     let vis = &table.item.vis;
     let key_ident = format_ident!("{}Key", ident);
     let patch_ident = format_ident!("{}Patch", ident);
-    let index_of = |field: &TableField| -> u16 {
-        let i = table
-            .columns()
-            .position(|c| c.ident == field.ident)
-            .expect("a key is a column");
-        u16::try_from(i).expect("fewer than 65536 columns")
-    };
-
     let key_fields = keys.iter().map(|f| {
         let (fvis, fident, fty) = (f.vis, f.ident, f.ty);
         quote!(#fvis #fident: #fty)
     });
     let key_cells = keys.iter().map(|f| {
-        let (i, member) = (index_of(f), f.ident);
-        let cell = encode(f, quote!(self.#member), refused);
+        let (i, member) = (f.index, f.ident);
+        let cell = encode(f, quote!(self.#member));
         quote!((#i, #cell))
     });
     let from_impl = if let [only] = keys.as_slice() {
@@ -164,7 +136,7 @@ fn key_and_patch(table: &Table, refused: &HashSet<&Ident>) -> TokenStream {
             }
         }
     } else {
-        let idents: Vec<&Ident> = keys.iter().map(|f| f.ident).collect();
+        let idents: Vec<&syn::Ident> = keys.iter().map(|f| f.ident).collect();
         let types: Vec<&syn::Type> = keys.iter().map(|f| f.ty).collect();
         quote! {
             #[automatically_derived]
@@ -176,15 +148,10 @@ fn key_and_patch(table: &Table, refused: &HashSet<&Ident>) -> TokenStream {
         }
     };
 
-    let setters = table.columns().filter(|f| !f.is_key()).map(|f| {
-        let (fident, fty) = (f.ident, f.ty);
-        let i = index_of(f);
-        let cell = encode(
-            f,
-            quote!(::core::convert::Into::<#fty>::into(value)),
-            refused,
-        );
-        let doc = format!("Sets column `{}`.", f.column_name());
+    let setters = table.columns.iter().filter(|f| !f.key).map(|f| {
+        let (fident, fty, i) = (f.ident, f.ty, f.index);
+        let cell = encode(f, quote!(::core::convert::Into::<#fty>::into(value)));
+        let doc = format!("Sets column `{}`.", f.name);
         quote! {
             #[doc = #doc]
             #[must_use]
@@ -196,11 +163,11 @@ fn key_and_patch(table: &Table, refused: &HashSet<&Ident>) -> TokenStream {
     });
     let key_doc = format!(
         "The primary key of table `{}`: what a delete needs.",
-        table.name()
+        table.name
     );
     let patch_doc = format!(
         "A partial update of table `{}`: its key and the columns to change.",
-        table.name()
+        table.name
     );
     quote! {
         #[doc = #key_doc]

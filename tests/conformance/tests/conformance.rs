@@ -579,7 +579,7 @@ mod key_order_broken {
     }
 
     async fn upsert_all(
-        ops: &Operations,
+        ops: &Operations<update>,
         ids: std::ops::RangeInclusive<i64>,
         run: &str,
     ) -> Result<()> {
