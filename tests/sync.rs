@@ -364,3 +364,77 @@ async fn a_task_stops_the_sync_at_the_last_checkpoint_and_reaches_the_user() {
     assert_eq!(destination.table("accounts").rows().len(), 1);
     assert_eq!(destination.state(), json!({"step": 1}));
 }
+
+#[sync(tables(Event))]
+async fn checkpoints_every_row(ops: &Operations) -> Result<()> {
+    for id in 0.. {
+        ops.upsert(Event {
+            id,
+            source: "row".into(),
+        })
+        .await?;
+        ops.checkpoint(&json!({ "id": id })).await?;
+    }
+    Ok(())
+}
+
+/// A sink that refuses its `n`th write, as a warehouse refuses a value.
+struct RefusingSink {
+    writes_left: usize,
+}
+
+impl Sink for RefusingSink {
+    fn begin(&mut self, _: &[TableRef]) -> Result<()> {
+        Ok(())
+    }
+    fn write(&mut self, _: Record) -> Result<()> {
+        ensure!(self.writes_left > 0, "the destination refused a value");
+        self.writes_left -= 1;
+        Ok(())
+    }
+    fn warning(&mut self, _: &str) -> Result<()> {
+        Ok(())
+    }
+    fn task(&mut self, _: &str) -> Result<()> {
+        Ok(())
+    }
+    fn checkpoint(&mut self, _: &str) -> Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+    fn abort(&mut self) {}
+}
+
+/// A sink that stops while the sync is sending ends the sync with the sink's error, every time:
+/// a checkpoint sent as the sink stopped is answered (with an error), never left waiting.
+#[test]
+fn a_sink_that_stops_while_the_sync_sends_never_leaves_a_checkpoint_waiting() {
+    // The sink stops after a varying number of rows, so that its stop meets the sync's sends
+    // at many different moments.
+    for attempt in 0..500 {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sink = RefusingSink {
+            writes_left: attempt % 50,
+        };
+        let outcome = runtime.block_on(async {
+            tokio::time::timeout(
+                Duration::from_secs(10),
+                run_sync::<checkpoints_every_row, _>(&ConfigurationMap::new(), None, sink),
+            )
+            .await
+        });
+        let Ok((_, outcome)) = outcome else {
+            panic!("attempt {attempt}: the sync never ended");
+        };
+        assert!(
+            matches!(outcome, Err(SyncError::Sink(_))),
+            "attempt {attempt}: {outcome:?}"
+        );
+    }
+}

@@ -210,7 +210,8 @@ struct Drained<S> {
     result: anyhow::Result<()>,
 }
 
-/// The sink's loop: applies messages in order until the sync finishes or aborts.
+/// The sink's loop: applies messages in order until the sync finishes or aborts, then closes the
+/// channel and drops what is left in it.
 fn drain<S: Sink>(
     mut sink: S,
     tables: &[TableRef],
@@ -218,11 +219,35 @@ fn drain<S: Sink>(
 ) -> Drained<S> {
     let mut report = SyncReport::default();
     let mut task = None;
+    let result = apply(&mut sink, tables, &mut receiver, &mut report, &mut task);
+    // A sender may hold permits it has not used yet (`Operations` reserves, then sends): a
+    // message sent through them after the receiver is gone would stay in the channel, and a
+    // checkpoint in it would never answer. Closing first and receiving until the channel says
+    // it is empty drops every such message, so each waiting checkpoint fails instead of hanging.
+    receiver.close();
+    while receiver.blocking_recv().is_some() {}
+    Drained {
+        sink,
+        report,
+        task,
+        result,
+    }
+}
+
+/// Applies messages until a `Finish` (then makes the tail durable), an `Abort`, a closed
+/// channel or a failure of the sink (each of the last three rolls back to the last checkpoint).
+fn apply<S: Sink>(
+    sink: &mut S,
+    tables: &[TableRef],
+    receiver: &mut mpsc::Receiver<Message>,
+    report: &mut SyncReport,
+    task: &mut Option<String>,
+) -> anyhow::Result<()> {
     let mut result = sink.begin(tables);
     while result.is_ok() {
         let Some(message) = receiver.blocking_recv() else {
             sink.abort();
-            break;
+            return Ok(());
         };
         result = match message {
             Message::Records(records) => records.into_iter().try_for_each(|record| {
@@ -231,7 +256,7 @@ fn drain<S: Sink>(
             }),
             Message::Task(text) => {
                 let sent = sink.task(&text);
-                task = Some(text);
+                *task = Some(text);
                 sent
             }
             Message::Warning(text) => {
@@ -243,30 +268,15 @@ fn drain<S: Sink>(
                 // The caller may have gone (its task was cancelled); the checkpoint stands.
                 let _ = done.send(());
             }),
-            Message::Finish => {
-                let result = sink.finish();
-                return Drained {
-                    sink,
-                    report,
-                    task,
-                    result,
-                };
-            }
+            Message::Finish => return sink.finish(),
             Message::Abort => {
                 sink.abort();
-                break;
+                return Ok(());
             }
         };
     }
-    if result.is_err() {
-        sink.abort();
-    }
-    Drained {
-        sink,
-        report,
-        task,
-        result,
-    }
+    sink.abort();
+    result
 }
 
 /// What a crashed task said, for an error message.
