@@ -9,7 +9,8 @@
 //! synced before it. The result is the same as applying every operation alone, in order.
 
 use super::sql::{qualified, quote};
-use super::table::{ColumnState, WarehouseTable};
+use super::table::WarehouseTable;
+use crate::destination::columns::Column;
 
 /// Staging table of a target table (a temporary table, gone with the connection).
 pub(crate) fn stage_name(index: usize) -> String {
@@ -54,7 +55,7 @@ pub(crate) fn append(table: &WarehouseTable, stage: &str) -> String {
 }
 
 /// The columns that exist in the staging table (typed ones), keys first flagged.
-fn typed_columns(table: &WarehouseTable) -> Vec<(usize, &ColumnState)> {
+fn typed_columns(table: &WarehouseTable) -> Vec<(usize, &Column)> {
     table
         .columns
         .iter()
