@@ -395,6 +395,72 @@ async fn absent_tables_ignore_operations_and_null_columns_wait_for_a_value() {
     run.assert_dump("absent");
 }
 
+/// Values whose text is easy to get wrong: numbers in exponent form, whole floats, negative
+/// zero, bytes that are escaped, JSON with whitespace, timestamps with trailing zeros, decimals
+/// at a widened scale, and values widened to text.
+mod edge_values {
+    use connector_core::prelude::*;
+
+    #[sync(tables())]
+    pub async fn update(ops: &Operations) -> Result<()> {
+        let at = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
+        let rows = [
+            Row::new()
+                .with("n", 1)
+                .with("double", 1e-7)
+                .with("float", 1e7_f32)
+                .with("blob", b"a'b\"c\\d".to_vec())
+                .with("json", json!({"a": [1, "b c"]}))
+                .with("naive", at.and_hms_micro_opt(1, 2, 3, 450_000).unwrap())
+                .with("decimal", Decimal::new(15, 1))
+                .with("text", 7_i64),
+            Row::new()
+                .with("n", 2)
+                .with("double", 1e22)
+                .with("float", 0.1_f32)
+                .with("blob", vec![0x7f_u8, b' ', b'~'])
+                .with("json", Value::Json("{ \"x\" : \"y z\" }".into()))
+                .with("naive", at.and_hms_opt(0, 0, 0).unwrap())
+                .with("decimal", Decimal::new(-5, 3))
+                .with("text", at),
+            Row::new()
+                .with("n", 3)
+                .with("double", -0.0)
+                .with("float", 16_777_216_f32)
+                .with("decimal", 12_i64)
+                .with("text", 2.5),
+            Row::new()
+                .with("n", 4)
+                .with("double", 123_456_789.125)
+                .with("float", 1.5e-5_f32)
+                .with("text", true),
+            Row::new()
+                .with("n", 5)
+                .with("double", 1e21)
+                .with("float", -3.25_f32)
+                .with("text", vec![0xab_u8]),
+            Row::new().with("n", 6).with("double", 0.1 + 0.2),
+            Row::new().with("n", 7).with("double", 1e-5),
+        ];
+        for row in rows {
+            ops.upsert_row("edge", row).await?;
+        }
+        ops.checkpoint(&json!({})).await?;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn edge_values_read_the_same_in_both_destinations() {
+    let mut run = Golden::new();
+    run.sync::<edge_values::update>(json!({})).await;
+    let (local, memory) = (run.local.dump(), run.memory.dump());
+    assert!(
+        local == memory,
+        "the dumps differ\n--- warehouse\n{local}\n--- memory\n{memory}"
+    );
+}
+
 #[tokio::test]
 async fn source_tables_that_share_a_destination_table_are_reported() {
     let run = LocalRun::new();
