@@ -6,7 +6,8 @@
 //! the target); each later update sets the columns it carries; a later delete marks the row
 //! deleted; `_fivetran_synced` is the stamp of the last of them. Keys of one segment do not
 //! interact, so the fold is set-based. After a segment, its truncate marks deleted every row
-//! synced before it. The result is the same as applying every operation alone, in order.
+//! synced before it (`destination::system::truncates`). The result is the same as applying
+//! every operation alone, in order (docs/warehouse.md, "Operations").
 
 use super::sql::{qualified, quote};
 use super::table::WarehouseTable;

@@ -1,6 +1,8 @@
 //! The local warehouse: a DuckDB file laid out as Fivetran's local testing lays it out (schema
 //! `tester`, Fivetran naming, system columns, Fivetran types as DuckDB types), and the sink that
-//! `debug` writes into it (`sink`).
+//! `debug` writes into it (`sink`). The contract is docs/warehouse.md; what lands where (names,
+//! columns, types, keys, the row id) is decided by `crate::destination`, as for the memory
+//! destination of tests, and this module stores the result in DuckDB.
 //!
 //! Rows are staged as they arrive (buffered briefly, then appended to a temporary staging table
 //! per target table), so memory does not grow with the rows between checkpoints. At each

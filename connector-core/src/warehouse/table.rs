@@ -200,7 +200,7 @@ impl WarehouseTable {
             }
             return self.finish_row(kind, seq, synced_micros, None, values);
         }
-        if let Cells::None = record.cells {
+        if matches!(record.cells, Cells::None) {
             self.truncates.push((seq, synced_micros));
             return Ok(None);
         }
