@@ -127,12 +127,12 @@ fn float_text(value: f64, scientific: String) -> String {
     let count = digits.len() as i32;
     // The number is 0.<digits> × 10^full.
     let full = exponent + 1;
-    let body = if count <= full && full <= 21 {
+    let body = if count <= full && (1..=21).contains(&full) {
         format!("{digits}{}.0", "0".repeat((full - count) as usize))
-    } else if full > 0 && full <= 21 {
+    } else if (1..=21).contains(&full) {
         let (integer, fraction) = digits.split_at(full as usize);
         format!("{integer}.{fraction}")
-    } else if full > -5 && full <= 0 {
+    } else if (-4..=0).contains(&full) {
         format!("0.{}{digits}", "0".repeat((-full) as usize))
     } else {
         let (first, rest) = digits.split_at(1);

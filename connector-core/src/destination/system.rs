@@ -56,7 +56,7 @@ pub struct Clock {
 
 impl Clock {
     /// The next stamp, in microseconds since the epoch.
-    pub fn next(&mut self) -> i64 {
+    pub fn stamp(&mut self) -> i64 {
         // Straight from the system clock: chrono's `Utc::now` splits it into a date and time
         // that would only be joined again.
         let now = std::time::SystemTime::now()
@@ -100,7 +100,7 @@ mod tests {
     #[test]
     fn stamps_always_grow() {
         let mut clock = Clock::default();
-        let stamps: Vec<i64> = (0..1000).map(|_| clock.next()).collect();
+        let stamps: Vec<i64> = (0..1000).map(|_| clock.stamp()).collect();
         assert!(stamps.windows(2).all(|w| w[0] < w[1]));
         assert!(truncates(stamps[0], stamps[1]));
         assert!(!truncates(stamps[1], stamps[1]));

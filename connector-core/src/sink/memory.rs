@@ -527,7 +527,7 @@ impl Sink for MemorySink {
     }
 
     fn write(&mut self, record: Record) -> anyhow::Result<()> {
-        let stamp = self.warehouse.clock.next();
+        let stamp = self.warehouse.clock.stamp();
         self.pending.push((stamp, record));
         Ok(())
     }

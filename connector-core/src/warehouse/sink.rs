@@ -138,7 +138,7 @@ impl Sink for WarehouseSink {
     fn write(&mut self, record: Record) -> anyhow::Result<()> {
         let (index, positions) = self.table_for(&record.table)?;
         self.seq += 1;
-        let stamp = self.clock.next();
+        let stamp = self.clock.stamp();
         let naming = self.warehouse.naming;
         let table = &mut self.warehouse.tables[index];
         if record.kind == RecordKind::Upsert {
