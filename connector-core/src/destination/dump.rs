@@ -107,9 +107,10 @@ fn decimal_text(d: Decimal, scale: u8) -> String {
     format!("{sign}{integer}.{fraction}")
 }
 
-/// A FLOAT or DOUBLE as DuckDB prints it: the shortest digits that read back as the same
-/// number, with `.0` on whole numbers, in exponent form below 1e-5 or past 1e21. `scientific`
-/// is Rust's shortest `{:e}` form of the number (`1.5e-7`), which has the digits.
+/// A FLOAT or DOUBLE as DuckDB prints it (as Python's `repr` does): the shortest digits that
+/// read back as the same number, with `.0` on whole numbers, in exponent form (`1e-05`,
+/// `1.5e+16`) when the decimal exponent is below -4 or 16 and above. `scientific` is Rust's
+/// shortest `{:e}` form of the number (`1.5e-7`), which has the digits and the exponent.
 fn float_text(value: f64, scientific: String) -> String {
     if value.is_nan() {
         return "nan".to_string();
@@ -123,17 +124,18 @@ fn float_text(value: f64, scientific: String) -> String {
         Some(rest) => ("-", rest),
         None => ("", mantissa),
     };
+    // The number is d.ddd × 10^exponent.
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let count = digits.len() as i32;
-    // The number is 0.<digits> × 10^full.
-    let full = exponent + 1;
-    let body = if count <= full && (1..=21).contains(&full) {
-        format!("{digits}{}.0", "0".repeat((full - count) as usize))
-    } else if (1..=21).contains(&full) {
-        let (integer, fraction) = digits.split_at(full as usize);
-        format!("{integer}.{fraction}")
-    } else if (-4..=0).contains(&full) {
-        format!("0.{}{digits}", "0".repeat((-full) as usize))
+    let body = if (-4..16).contains(&exponent) {
+        let point = exponent + 1; // digits before the decimal point
+        if point <= 0 {
+            format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+        } else if digits.len() <= point as usize {
+            format!("{digits}{}.0", "0".repeat(point as usize - digits.len()))
+        } else {
+            let (integer, fraction) = digits.split_at(point as usize);
+            format!("{integer}.{fraction}")
+        }
     } else {
         let (first, rest) = digits.split_at(1);
         let point = if rest.is_empty() { "" } else { "." };
@@ -221,6 +223,15 @@ mod tests {
         assert_eq!(text(&Value::Float(-1.5), DataType::Float), "-1.5");
         assert_eq!(text(&Value::Float(3.25), DataType::Float), "3.25");
         assert_eq!(text(&Value::Double(1e-7), DataType::Double), "1e-07");
+        assert_eq!(text(&Value::Double(1e-4), DataType::Double), "0.0001");
+        assert_eq!(text(&Value::Double(1.5e-5), DataType::Double), "1.5e-05");
+        assert_eq!(
+            text(&Value::Double(1e15), DataType::Double),
+            "1000000000000000.0"
+        );
+        assert_eq!(text(&Value::Double(1e16), DataType::Double), "1e+16");
+        assert_eq!(text(&Value::Double(123.456), DataType::Double), "123.456");
+        assert_eq!(text(&Value::Double(-0.0), DataType::Double), "-0.0");
         let day = NaiveDate::from_ymd_opt(2038, 1, 19).unwrap();
         assert_eq!(
             text(

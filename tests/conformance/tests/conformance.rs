@@ -440,7 +440,17 @@ mod edge_values {
                 .with("float", -3.25_f32)
                 .with("text", vec![0xab_u8]),
             Row::new().with("n", 6).with("double", 0.1 + 0.2),
-            Row::new().with("n", 7).with("double", 1e-5),
+            Row::new()
+                .with("n", 7)
+                .with("double", 1e-5)
+                .with("float", 1e-6_f32),
+            Row::new().with("n", 8).with("double", 1e-6),
+            Row::new()
+                .with("n", 9)
+                .with("double", 1e20)
+                .with("float", 1e20_f32),
+            Row::new().with("n", 10).with("double", 5e-324),
+            Row::new().with("n", 11).with("double", 0.000_123_45),
         ];
         for row in rows {
             ops.upsert_row("edge", row).await?;
