@@ -77,8 +77,8 @@ pub fn text(value: &Value, data_type: DataType) -> String {
         Value::NaiveDatetime(d) => timestamp_text(*d),
         Value::UtcDatetime(d) => utc_text(*d),
         Value::Binary(bytes) => blob_text(bytes),
-        Value::Json(s) => json_text(s),
-        Value::String(s) | Value::Xml(s) => s.clone(),
+        // JSON as sent: DuckDB keeps the document's text, whitespace included.
+        Value::String(s) | Value::Json(s) | Value::Xml(s) => s.clone(),
     }
 }
 
@@ -175,27 +175,6 @@ fn blob_text(bytes: &[u8]) -> String {
     text
 }
 
-/// A JSON document as DuckDB stores it: without whitespace between its tokens.
-fn json_text(document: &str) -> String {
-    let mut text = String::with_capacity(document.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in document.chars() {
-        if in_string {
-            text.push(c);
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-        } else if !c.is_whitespace() {
-            in_string = c == '"';
-            text.push(c);
-        }
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,7 +232,7 @@ mod tests {
         );
         assert_eq!(
             text(&Value::Json("{\"a\": [1, \"b c\"]}".into()), DataType::Json),
-            "{\"a\":[1,\"b c\"]}"
+            "{\"a\": [1, \"b c\"]}"
         );
         assert_eq!(text(&Value::Null, DataType::Long), "NULL");
     }
