@@ -72,6 +72,9 @@ fn memory_limit() -> String {
         .unwrap_or_else(|| MEMORY_LIMIT.to_string())
 }
 
+/// A table an earlier run created: schema, name, and its columns (system columns left out).
+type ExistingTable = (String, String, Vec<(String, Option<DataType>)>);
+
 /// Rows written per destination table so far, for the progress line.
 pub type Progress = Arc<Mutex<BTreeMap<String, u64>>>;
 
@@ -231,7 +234,7 @@ impl Warehouse {
              ORDER BY table_schema, table_name, ordinal_position"
         ))?;
         let mut rows = statement.query([])?;
-        let mut tables: Vec<(String, String, Vec<(String, Option<DataType>)>)> = Vec::new();
+        let mut tables: Vec<ExistingTable> = Vec::new();
         while let Some(row) = rows.next()? {
             let (schema, name, column, type_text): (String, String, String, String) =
                 (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
