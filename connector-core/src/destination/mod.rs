@@ -1,6 +1,6 @@
 //! The destination's rules: what a table looks like once a sync's operations land in it, in one
 //! place for every sink that holds tables. The in-memory destination of tests
-//! ([`crate::sink::memory`]) and the DuckDB warehouse of `debug` ([`crate::warehouse`]) both call
+//! (`sink::memory`) and the DuckDB warehouse of `debug` (`warehouse`) both call
 //! these modules and neither reaches into the other, so a test that is green on the memory sink
 //! describes the table `debug` writes.
 //!

@@ -13,11 +13,9 @@ pub const SYNCED: &str = "_fivetran_synced";
 pub const DELETED: &str = "_fivetran_deleted";
 /// The primary key of a table that declares none: a hash of the row (see [`row_id`]).
 pub const ID: &str = "_fivetran_id";
-/// The prefix of system column names; a source column may not take a name that starts with it
-/// (the macros refuse it at compile time with the same rule, from `connector-naming`).
-pub use connector_naming::RESERVED_COLUMN_PREFIX as RESERVED_PREFIX;
-
-/// Whether a destination column name is reserved for system columns.
+/// Whether a destination column name is reserved for system columns: it starts with
+/// `_fivetran_`, which a source column may not take (the macros refuse it at compile time with
+/// the same rule, from `connector-naming`).
 pub fn is_reserved(name: &str) -> bool {
     connector_naming::is_reserved_column(name)
 }
