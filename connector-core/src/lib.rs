@@ -35,8 +35,9 @@
 #![warn(missing_docs)]
 
 // The layers, each using only the layers before it:
-// 1. the model: what a connector declares and emits.
+// 1. the model: what a connector declares and emits, and the destination's rules for it.
 mod config;
+mod destination;
 mod macros;
 pub mod naming;
 mod record;

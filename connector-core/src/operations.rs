@@ -22,6 +22,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::BoxFuture;
+use crate::destination::{FitError, KeyError};
 use crate::record::{Cells, CellsBuilder, Record, RecordKind};
 use crate::row::Row;
 use crate::schema::{TableRef, TableSchema};
@@ -428,25 +429,24 @@ pub(crate) fn state_json<S: Serialize + ?Sized>(state: &S) -> crate::Result<Stri
     Ok(value.to_string())
 }
 
-/// Checks a run-time row against its table: declared columns get their declared type, every key
-/// column must be present and not NULL, and update/delete need a table with a key.
+/// Checks a run-time row against its table before it leaves the sync, with the destination's
+/// rules (`destination::keys`, `destination::types`) under source names: declared columns get
+/// their declared type, every key column must be present and not NULL, and update/delete need a
+/// table with a key.
 fn checked_cells(table: &TableSchema, row: Row, kind: RecordKind) -> crate::Result<Cells> {
     if kind != RecordKind::Upsert && !table.has_primary_key() {
-        bail!(
-            "table `{}` has no primary key, so its rows cannot be updated or deleted",
-            table.qualified_name()
-        );
+        return Err(KeyError::NoKey {
+            table: table.qualified_name(),
+        }
+        .into());
     }
     for key in table.primary_key() {
-        match row.get(&key.name) {
-            None | Some(Value::Null) => {
-                bail!(
-                    "the primary key column `{}` of table `{}` is NULL or missing",
-                    key.name,
-                    table.qualified_name()
-                )
+        if row.get(&key.name).is_none_or(Value::is_null) {
+            return Err(KeyError::Missing {
+                table: table.qualified_name(),
+                column: key.name.to_string(),
             }
-            Some(_) => {}
+            .into());
         }
     }
     let mut cells = CellsBuilder::new(table, row.len());
@@ -457,11 +457,10 @@ fn checked_cells(table: &TableSchema, row: Row, kind: RecordKind) -> crate::Resu
             .position(|c| c.name == column)
             .and_then(|index| u16::try_from(index).ok());
         let value = match declared.and_then(|index| table.columns[usize::from(index)].data_type) {
-            Some(data_type) => value.coerce_to(data_type).map_err(|why| {
-                anyhow!(
-                    "table `{}`, column `{column}`: {why}",
-                    table.qualified_name()
-                )
+            Some(data_type) => value.coerce_to(data_type).map_err(|why| FitError {
+                table: table.qualified_name(),
+                column: column.clone(),
+                why,
             })?,
             None => value,
         };

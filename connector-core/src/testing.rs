@@ -38,6 +38,7 @@ use std::fmt;
 use crate::config::{ConfigurationMap, configuration_from_json};
 use crate::connector::Connector;
 use crate::driver::{self, SyncError, SyncReport};
+use crate::naming::Naming;
 use crate::sink::{MemorySink, MemoryTable, MemoryWarehouse};
 
 /// An in-memory destination and the state the next sync starts from.
@@ -124,6 +125,14 @@ impl Destination {
         Destination::default()
     }
 
+    /// An empty destination that names tables and columns by `naming` (as `debug --naming`).
+    pub fn with_naming(naming: Naming) -> Destination {
+        Destination {
+            warehouse: MemoryWarehouse::with_naming(naming),
+            state: None,
+        }
+    }
+
     /// An empty destination whose first sync starts from `state`.
     pub fn with_state(state: serde_json::Value) -> Destination {
         Destination {
@@ -193,6 +202,18 @@ impl Destination {
         &self.warehouse
     }
 
+    /// The canonical text of the tables: exactly what `Warehouse::dump` prints for the local
+    /// warehouse that `debug` leaves after the same syncs (docs/warehouse.md, "The canonical
+    /// dump"), `_fivetran_synced` replaced by its rank.
+    ///
+    /// ```ignore
+    /// destination.sync::<update>(json!({})).await?;
+    /// assert_eq!(destination.dump(), include_str!("expected.txt"));
+    /// ```
+    pub fn dump(&self) -> String {
+        self.warehouse.dump()
+    }
+
     /// The state the next sync starts from (`{}` before any checkpoint).
     pub fn state(&self) -> serde_json::Value {
         self.state.as_deref().map_or_else(
@@ -232,7 +253,6 @@ pub async fn debug_and_served<C: Connector>(
     configuration: serde_json::Value,
     runs: usize,
 ) -> anyhow::Result<Vec<(String, String)>> {
-    use crate::naming::Naming;
     use crate::warehouse::Files;
     use anyhow::Context as _;
 
@@ -306,7 +326,6 @@ pub async fn assert_served_like_debug<C: Connector>(configuration: serde_json::V
 /// is none) appended: what two runs must agree on.
 #[cfg(feature = "local")]
 pub fn dump_with_state(files: &crate::warehouse::Files) -> anyhow::Result<String> {
-    use crate::naming::Naming;
     use crate::warehouse::Warehouse;
     let warehouse = Warehouse::open(&files.warehouse, Naming::Fivetran)?;
     let state = std::fs::read_to_string(&files.state).unwrap_or_default();

@@ -70,7 +70,7 @@ pub fn table<'a>(cx: &Ctxt, table: &ast::Table<'a>) -> model::Table<'a> {
                 field.name_span(),
                 "a column name cannot be empty",
             ));
-        } else if destination.starts_with("_fivetran_") {
+        } else if connector_naming::is_reserved_column(&destination) {
             cx.syn_error(syn::Error::new(
                 field.name_span(),
                 format!("column `{source}` would be named `{destination}`, which is reserved for Fivetran's system columns"),

@@ -35,6 +35,21 @@ use std::borrow::Cow;
 
 use deunicode::AsciiChars;
 
+/// The prefix of Fivetran's system column names (`_fivetran_synced`, `_fivetran_deleted`,
+/// `_fivetran_id`): no source column may take a destination name that starts with it.
+pub const RESERVED_COLUMN_PREFIX: &str = "_fivetran_";
+
+/// Whether a destination column name is reserved for Fivetran's system columns.
+///
+/// ```
+/// assert!(connector_naming::is_reserved_column("_fivetran_synced"));
+/// assert!(!connector_naming::is_reserved_column("fivetran_synced"));
+/// ```
+#[must_use]
+pub fn is_reserved_column(destination: &str) -> bool {
+    destination.starts_with(RESERVED_COLUMN_PREFIX)
+}
+
 /// Destination name of a table (Fivetran naming).
 ///
 /// Follows the column rules, then drops leading underscores that precede a letter.

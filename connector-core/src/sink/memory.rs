@@ -1,58 +1,84 @@
-//! The in-memory destination: tables held as the warehouse would hold them, for tests.
+//! The in-memory destination: tables held as the warehouse of `debug` holds them, for tests.
 //!
-//! It applies the rules of the local run (LOCAL_RUN.md): Fivetran naming, the system columns
-//! `_fivetran_synced`, `_fivetran_deleted` and `_fivetran_id`, declared types and inferred ones
-//! that widen, and upsert/update/delete/truncate semantics. Records are staged and applied at each
-//! checkpoint, in emission order, so a failed sync leaves the tables as of its last checkpoint.
+//! Every rule of what lands where (names, system columns, types, keys) comes from
+//! [`crate::destination`], the module the warehouse calls too; this module only keeps the rows
+//! and applies the operations to them (docs/warehouse.md). Records are staged and applied at
+//! each checkpoint, in emission order, so a failed sync leaves the tables as of its last
+//! checkpoint. [`MemoryWarehouse::dump`] prints the canonical text the warehouse's dump prints.
 
 use std::collections::HashMap;
 
-use anyhow::{anyhow, bail};
-use chrono::{DateTime, TimeDelta, Utc};
-use sha2::{Digest, Sha256};
+use chrono::DateTime;
 
-use crate::naming;
+use crate::destination::columns;
+use crate::destination::dump::{self, DumpedTable};
+use crate::destination::system::{self, Clock, DELETED, SYNCED};
+use crate::destination::{Columns, keys};
+use crate::naming::Naming;
 use crate::record::{Record, RecordKind};
 use crate::row::Row;
 use crate::schema::{DataType, TableRef, TableSchema};
 use crate::sink::Sink;
 use crate::value::Value;
 
-pub const SYNCED: &str = "_fivetran_synced";
-pub const DELETED: &str = "_fivetran_deleted";
-pub const ID: &str = "_fivetran_id";
-
 /// Tables as the destination holds them, across syncs.
 #[derive(Debug, Default, Clone)]
 pub struct MemoryWarehouse {
+    naming: Naming,
     tables: Vec<MemoryTable>,
-    last_stamp: Option<DateTime<Utc>>,
+    clock: Clock,
 }
 
-/// One destination table: columns (system columns included) and rows in first-written order.
+/// One destination table: its columns, system columns included, and rows in first-written order.
 #[derive(Debug, Clone)]
 pub struct MemoryTable {
+    /// The destination schema's name (without the warehouse's `tester_` prefix).
     schema: Option<String>,
     name: String,
-    columns: Vec<StoredColumn>,
-    has_key: bool,
-    rows: Vec<Vec<Value>>,
+    columns: Columns,
+    /// The order of the columns in the warehouse once the table exists there (see `evolve`).
+    layout: Option<Vec<Slot>>,
+    rows: Vec<StoredRow>,
+    /// A row's key (see `key_text`) → its index in `rows`.
     index: HashMap<String, usize>,
-    /// Created by an earlier commit: new columns now go after the system columns.
-    sealed: bool,
+}
+
+/// A column of the table as the warehouse orders them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// A column of `Columns`, by index.
+    Data(usize),
+    Deleted,
+    Synced,
 }
 
 #[derive(Debug, Clone)]
-struct StoredColumn {
-    name: String,
-    data_type: Option<DataType>,
-    declared: bool,
-    primary_key: bool,
+struct StoredRow {
+    /// One value per column of `Columns` (fewer when columns were added after it: NULL).
+    values: Vec<Value>,
+    deleted: bool,
+    /// `_fivetran_synced`, in microseconds since the epoch.
+    synced: i64,
+}
+
+impl StoredRow {
+    fn value(&self, index: usize) -> &Value {
+        self.values.get(index).unwrap_or(&Value::Null)
+    }
 }
 
 impl MemoryWarehouse {
+    /// An empty destination with Fivetran naming.
     pub fn new() -> MemoryWarehouse {
         MemoryWarehouse::default()
+    }
+
+    /// An empty destination that names tables and columns by `naming`.
+    pub fn with_naming(naming: Naming) -> MemoryWarehouse {
+        MemoryWarehouse {
+            naming,
+            ..MemoryWarehouse::default()
+        }
     }
 
     /// A table by destination name (`schema.table` for a table in a schema), if it exists.
@@ -65,25 +91,17 @@ impl MemoryWarehouse {
         &self.tables
     }
 
-    /// A timestamp strictly later than the previous one.
-    fn stamp(&mut self) -> DateTime<Utc> {
-        let now = Utc::now();
-        let stamp = match self.last_stamp {
-            Some(last) if now <= last => last + TimeDelta::microseconds(1),
-            _ => now,
-        };
-        self.last_stamp = Some(stamp);
-        stamp
+    /// The canonical text of the tables, exactly as the local warehouse's `Warehouse::dump`
+    /// prints the same tables (see [`crate::destination::dump`]).
+    pub fn dump(&self) -> String {
+        dump::render(self.tables.iter().filter_map(MemoryTable::dumped).collect())
     }
 
-    fn create_declared(&mut self, declared: &TableSchema) -> anyhow::Result<()> {
-        self.table_index(declared, true)?;
-        Ok(())
-    }
-
+    /// The index of the table a record goes to; `None` for a table that does not exist, unless
+    /// `create`.
     fn table_index(&mut self, schema: &TableSchema, create: bool) -> anyhow::Result<Option<usize>> {
-        let name = naming::table_name(&schema.name);
-        let schema_name = schema.schema.as_deref().map(naming::schema_name);
+        let name = columns::table_name(self.naming, &schema.name)?;
+        let schema_name = schema.schema.as_deref().map(|s| self.naming.schema(s));
         if let Some(i) = self
             .tables
             .iter()
@@ -94,35 +112,43 @@ impl MemoryWarehouse {
         if !create {
             return Ok(None);
         }
-        self.tables
-            .push(MemoryTable::create(schema_name, name, schema)?);
+        let table = MemoryTable::new(schema_name, name, schema.has_primary_key());
+        self.tables.push(table);
         Ok(Some(self.tables.len() - 1))
     }
 
-    fn apply(
-        &mut self,
-        record: &Record,
-        stamp: DateTime<Utc>,
-        undo: &mut Undo,
-    ) -> anyhow::Result<()> {
+    fn create_declared(&mut self, declared: &TableSchema, undo: &mut Undo) -> anyhow::Result<()> {
+        if let Some(index) = self.table_index(declared, true)? {
+            undo.save(index, &self.tables[index]);
+            self.tables[index].columns.declare(declared, self.naming)?;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, record: Record, stamp: i64, undo: &mut Undo) -> anyhow::Result<()> {
         let create = record.kind == RecordKind::Upsert;
         let Some(index) = self.table_index(&record.table, create)? else {
-            return Ok(()); // update, delete or truncate of a table never written: ignored
+            return Ok(()); // update, delete or truncate of a table that does not exist: ignored
         };
         undo.save(index, &self.tables[index]);
         let table = &mut self.tables[index];
         match record.kind {
             RecordKind::Truncate => table.truncate(stamp),
             kind => {
-                let cells = destination_cells(record)?;
+                let positions = table.columns.declare(&record.table, self.naming)?;
+                let cells =
+                    table
+                        .columns
+                        .place(&record.table, record.cells, &positions, self.naming)?;
                 table.apply(kind, cells, stamp)?;
             }
         }
         Ok(())
     }
 
-    fn seal(&mut self) {
-        self.tables.iter_mut().for_each(|t| t.sealed = true);
+    /// Brings every table's layout up to date with its columns (see [`MemoryTable::evolve`]).
+    fn evolve(&mut self) {
+        self.tables.iter_mut().for_each(MemoryTable::evolve);
     }
 
     /// Where a commit starts: what it must put back if it fails.
@@ -159,68 +185,25 @@ impl Undo {
     }
 }
 
-/// The record's cells under destination names. When two source names give one destination
-/// name, the one that sorts first wins; a name that becomes a system column's is refused.
-fn destination_cells(record: &Record) -> anyhow::Result<Vec<(String, Value)>> {
-    let mut cells: Vec<(String, &str, &Value)> = Vec::new();
-    for (source, value) in record.cells() {
-        let name = naming::column_name(source);
-        if name.starts_with("_fivetran_") {
-            bail!(
-                "column `{source}` of table `{}` takes the name of the system column `{name}`",
-                record.table.qualified_name()
-            );
-        }
-        match cells.iter_mut().find(|(n, _, _)| *n == name) {
-            Some(slot) if source < slot.1 => *slot = (name, source, value),
-            Some(_) => {}
-            None => cells.push((name, source, value)),
-        }
-    }
-    Ok(cells
-        .into_iter()
-        .map(|(name, _, value)| (name, value.clone()))
-        .collect())
-}
-
 impl MemoryTable {
-    fn create(
-        schema: Option<String>,
-        name: String,
-        declared: &TableSchema,
-    ) -> anyhow::Result<MemoryTable> {
-        let has_key = declared.has_primary_key();
-        let mut columns = Vec::new();
-        if !has_key {
-            columns.push(StoredColumn::system(ID, DataType::String));
-        }
-        for column in declared.columns.iter() {
-            columns.push(StoredColumn {
-                name: naming::column_name(&column.name),
-                data_type: column.data_type,
-                declared: column.data_type.is_some(),
-                primary_key: column.primary_key,
-            });
-        }
-        columns.push(StoredColumn::system(DELETED, DataType::Boolean));
-        columns.push(StoredColumn::system(SYNCED, DataType::UtcDatetime));
-        Ok(MemoryTable {
+    fn new(schema: Option<String>, name: String, keyed: bool) -> MemoryTable {
+        let qualified = match &schema {
+            Some(schema) => format!("{schema}.{name}"),
+            None => name.clone(),
+        };
+        MemoryTable {
             schema,
             name,
-            columns,
-            has_key,
+            columns: Columns::new(qualified, keyed),
+            layout: None,
             rows: Vec::new(),
             index: HashMap::new(),
-            sealed: false,
-        })
+        }
     }
 
     /// `schema.table`, or `table`.
     pub fn qualified_name(&self) -> String {
-        match &self.schema {
-            Some(schema) => format!("{schema}.{}", self.name),
-            None => self.name.clone(),
-        }
+        self.columns.table().to_string()
     }
 
     /// The destination table name.
@@ -233,32 +216,53 @@ impl MemoryTable {
         self.schema.as_deref()
     }
 
-    /// Column names and types in order, system columns included; a type is `None` for a column
-    /// declared without one that has seen no value yet.
+    /// Column names and types in the warehouse's order, system columns included; a type is
+    /// `None` for a column declared without one that has seen no value yet (such a column is
+    /// not in the warehouse yet, and comes last).
     pub fn columns(&self) -> Vec<(&str, Option<DataType>)> {
-        self.columns
-            .iter()
-            .map(|c| (c.name.as_str(), c.data_type))
+        self.order()
+            .into_iter()
+            .map(|slot| match slot {
+                Slot::Data(i) => (self.columns[i].name.as_str(), self.columns[i].data_type),
+                Slot::Deleted => (DELETED, Some(DataType::Boolean)),
+                Slot::Synced => (SYNCED, Some(DataType::UtcDatetime)),
+            })
             .collect()
     }
 
     /// Every row, soft-deleted ones included, with every column (system columns included).
     pub fn rows(&self) -> Vec<Row> {
-        self.rows.iter().map(|values| self.to_row(values)).collect()
+        let order = self.order();
+        self.rows
+            .iter()
+            .map(|row| {
+                order
+                    .iter()
+                    .map(|&slot| match slot {
+                        Slot::Data(i) => (self.columns[i].name.clone(), row.value(i).clone()),
+                        Slot::Deleted => (DELETED.to_string(), Value::Bool(row.deleted)),
+                        Slot::Synced => (SYNCED.to_string(), synced_value(row.synced)),
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// The rows not marked deleted, without system columns: what a reader of the source sees.
     pub fn live_rows(&self) -> Vec<Row> {
-        let deleted = self.position(DELETED).expect("system column");
+        let order = self.order();
         self.rows
             .iter()
-            .filter(|values| values[deleted] != Value::Bool(true))
-            .map(|values| {
-                self.columns
+            .filter(|row| !row.deleted)
+            .map(|row| {
+                order
                     .iter()
-                    .zip(values)
-                    .filter(|(c, _)| !c.name.starts_with("_fivetran_"))
-                    .map(|(c, v)| (c.name.clone(), v.clone()))
+                    .filter_map(|&slot| match slot {
+                        Slot::Data(i) if !system::is_reserved(&self.columns[i].name) => {
+                            Some((self.columns[i].name.clone(), row.value(i).clone()))
+                        }
+                        _ => None,
+                    })
                     .collect()
             })
             .collect()
@@ -266,9 +270,13 @@ impl MemoryTable {
 
     /// One column's values, row by row (soft-deleted rows included).
     pub fn column(&self, name: &str) -> Vec<Value> {
-        match self.position(name) {
-            Some(i) => self.rows.iter().map(|values| values[i].clone()).collect(),
-            None => Vec::new(),
+        match name {
+            DELETED => self.rows.iter().map(|r| Value::Bool(r.deleted)).collect(),
+            SYNCED => self.rows.iter().map(|r| synced_value(r.synced)).collect(),
+            _ => match self.columns.position(name) {
+                Some(i) => self.rows.iter().map(|row| row.value(i).clone()).collect(),
+                None => Vec::new(),
+            },
         }
     }
 
@@ -280,59 +288,134 @@ impl MemoryTable {
         self.rows.is_empty()
     }
 
-    fn to_row(&self, values: &[Value]) -> Row {
-        self.columns
-            .iter()
-            .zip(values)
-            .map(|(c, v)| (c.name.clone(), v.clone()))
-            .collect()
+    /// The columns in the warehouse's order: the layout of the table once it exists there,
+    /// then the columns it does not have yet; before that, every column, then the system ones.
+    fn order(&self) -> Vec<Slot> {
+        let mut order = match &self.layout {
+            Some(layout) => layout.clone(),
+            None => (0..self.columns.len())
+                .map(Slot::Data)
+                .chain([Slot::Deleted, Slot::Synced])
+                .collect(),
+        };
+        for i in 0..self.columns.len() {
+            if !order.contains(&Slot::Data(i)) {
+                order.push(Slot::Data(i));
+            }
+        }
+        order
     }
 
-    fn position(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.name == name)
+    /// The table as the warehouse dump shows it, if the warehouse has it.
+    fn dumped(&self) -> Option<DumpedTable> {
+        let layout = self.layout.as_ref()?;
+        let columns = layout
+            .iter()
+            .map(|&slot| match slot {
+                Slot::Data(i) => (
+                    self.columns[i].name.clone(),
+                    dump::type_name(self.columns[i].data_type.expect("in the layout: typed")),
+                ),
+                Slot::Deleted => (DELETED.to_string(), dump::type_name(DataType::Boolean)),
+                Slot::Synced => (SYNCED.to_string(), dump::type_name(DataType::UtcDatetime)),
+            })
+            .collect();
+        let stamps: Vec<i64> = self.rows.iter().map(|r| r.synced).collect();
+        let ranks = dump::ranks(&stamps);
+        let rows = self
+            .rows
+            .iter()
+            .zip(ranks)
+            .map(|(row, rank)| {
+                layout
+                    .iter()
+                    .map(|&slot| match slot {
+                        Slot::Data(i) => dump::text(
+                            row.value(i),
+                            self.columns[i].data_type.expect("in the layout: typed"),
+                        ),
+                        Slot::Deleted => row.deleted.to_string(),
+                        Slot::Synced => rank.clone(),
+                    })
+                    .collect()
+            })
+            .collect();
+        Some(DumpedTable {
+            schema: columns::warehouse_schema(self.schema.as_deref()),
+            name: self.name.clone(),
+            columns,
+            rows,
+        })
+    }
+
+    /// At the end of a commit, as the warehouse creates and alters its tables: a table with a
+    /// typed column (or without a key, so with `_fivetran_id`) is created with its typed
+    /// columns, then `_fivetran_deleted` and `_fivetran_synced`; a column typed later is added
+    /// after them.
+    fn evolve(&mut self) {
+        let layout = match &mut self.layout {
+            Some(layout) => layout,
+            None if self.columns.iter().any(|c| c.data_type.is_some()) => {
+                let layout: Vec<Slot> = (0..self.columns.len())
+                    .filter(|&i| self.columns[i].data_type.is_some())
+                    .map(Slot::Data)
+                    .chain([Slot::Deleted, Slot::Synced])
+                    .collect();
+                self.layout.insert(layout)
+            }
+            None => return,
+        };
+        for (i, column) in self.columns.iter_mut().enumerate() {
+            if column.data_type.is_some() && !layout.contains(&Slot::Data(i)) {
+                layout.push(Slot::Data(i));
+            }
+            column.target_type = column.data_type;
+        }
     }
 
     fn apply(
         &mut self,
         kind: RecordKind,
-        cells: Vec<(String, Value)>,
-        stamp: DateTime<Utc>,
+        cells: Vec<(usize, Value)>,
+        stamp: i64,
     ) -> anyhow::Result<()> {
-        let cells = self.fit(cells)?;
-        let key = self.key(kind, &cells)?;
+        let mut values = vec![Value::Null; self.columns.len()];
+        let mut present = vec![false; self.columns.len()];
+        for (i, value) in cells {
+            values[i] = self.fit(i, value)?;
+            present[i] = true;
+        }
+        keys::check_key(&self.columns, kind, &mut values)?;
+        let key = self.key_text(&values);
         let existing = self.index.get(&key).copied();
-        let deleted = self.position(DELETED).expect("system column");
-        let synced = self.position(SYNCED).expect("system column");
         match (kind, existing) {
             (RecordKind::Upsert, _) => {
-                let mut values = vec![Value::Null; self.columns.len()];
-                for (name, value) in cells {
-                    let i = self.position(&name).expect("fitted column");
-                    values[i] = value;
-                }
-                if let Some(id) = self.position(ID) {
-                    values[id] = Value::String(key.clone());
-                }
-                values[deleted] = Value::Bool(false);
-                values[synced] = Value::UtcDatetime(stamp);
+                let row = StoredRow {
+                    values,
+                    deleted: false,
+                    synced: stamp,
+                };
                 match existing {
-                    Some(i) => self.rows[i] = values,
+                    Some(i) => self.rows[i] = row,
                     None => {
                         self.index.insert(key, self.rows.len());
-                        self.rows.push(values);
+                        self.rows.push(row);
                     }
                 }
             }
             (RecordKind::Update, Some(i)) => {
-                for (name, value) in cells {
-                    let column = self.position(&name).expect("fitted column");
-                    self.rows[i][column] = value;
+                let row = &mut self.rows[i];
+                row.values.resize(self.columns.len(), Value::Null);
+                for (i, value) in values.into_iter().enumerate() {
+                    if present[i] {
+                        row.values[i] = value;
+                    }
                 }
-                self.rows[i][synced] = Value::UtcDatetime(stamp);
+                row.synced = stamp;
             }
             (RecordKind::Delete, Some(i)) => {
-                self.rows[i][deleted] = Value::Bool(true);
-                self.rows[i][synced] = Value::UtcDatetime(stamp);
+                self.rows[i].deleted = true;
+                self.rows[i].synced = stamp;
             }
             // An update or delete of an unknown key is ignored.
             _ => {}
@@ -340,129 +423,47 @@ impl MemoryTable {
         Ok(())
     }
 
-    fn truncate(&mut self, stamp: DateTime<Utc>) {
-        let deleted = self.position(DELETED).expect("system column");
-        let synced = self.position(SYNCED).expect("system column");
-        for values in &mut self.rows {
-            if matches!(values[synced], Value::UtcDatetime(at) if at < stamp) {
-                values[deleted] = Value::Bool(true);
+    /// Fits a value to column `index`; when an inferred column widens, the values it holds
+    /// are widened with it.
+    fn fit(&mut self, index: usize, value: Value) -> anyhow::Result<Value> {
+        let before = self.columns[index].data_type;
+        let value = self.columns.fit(index, value)?;
+        let after = self.columns[index].data_type;
+        if let (Some(before), Some(after)) = (before, after)
+            && before != after
+        {
+            for row in &mut self.rows {
+                if let Some(old) = row.values.get_mut(index) {
+                    *old = std::mem::replace(old, Value::Null).widen_to(after);
+                }
             }
         }
+        Ok(value)
     }
 
-    /// Converts each cell to its column's type, adding columns for new non-null cells (in name
-    /// order within the row) and widening inferred columns that meet a wider value.
-    fn fit(&mut self, cells: Vec<(String, Value)>) -> anyhow::Result<Vec<(String, Value)>> {
-        let mut new: Vec<&str> = cells
+    /// A row's identity: its key columns' values (`_fivetran_id` for a table without a key).
+    fn key_text(&self, values: &[Value]) -> String {
+        let parts: Vec<String> = self
+            .columns
             .iter()
-            .filter(|(name, value)| !value.is_null() && self.position(name).is_none())
-            .map(|(name, _)| name.as_str())
+            .zip(values)
+            .filter(|(c, _)| c.primary_key)
+            .map(|(_, v)| v.to_string())
             .collect();
-        new.sort_unstable();
-        let added: Vec<StoredColumn> = new
-            .into_iter()
-            .map(|name| StoredColumn {
-                name: name.to_string(),
-                data_type: None,
-                declared: false,
-                primary_key: false,
-            })
-            .collect();
-        for column in added {
-            let at = if self.sealed {
-                self.columns.len()
-            } else {
-                self.position(DELETED).expect("system column")
-            };
-            self.rows
-                .iter_mut()
-                .for_each(|values| values.insert(at, Value::Null));
-            self.columns.insert(at, column);
-        }
-        let table = self.qualified_name();
-        let mut fitted = Vec::with_capacity(cells.len());
-        for (name, value) in cells {
-            let Some(i) = self.position(&name) else {
-                continue;
-            }; // a NULL in a column never seen
-            let column = &mut self.columns[i];
-            let value = match (column.declared, column.data_type, value.data_type()) {
-                (_, _, None) => Value::Null,
-                (true, Some(declared), _) => value
-                    .coerce_to(declared)
-                    .map_err(|why| anyhow!("table `{table}`, column `{name}`: {why}"))?,
-                (_, None, Some(inferred)) => {
-                    column.data_type = Some(inferred);
-                    value
-                }
-                (false, Some(current), Some(inferred)) => {
-                    let widened = current.widen(inferred);
-                    if widened != current {
-                        column.data_type = Some(widened);
-                        for values in &mut self.rows {
-                            values[i] =
-                                std::mem::replace(&mut values[i], Value::Null).widen_to(widened);
-                        }
-                    }
-                    value.widen_to(widened)
-                }
-            };
-            fitted.push((name, value));
-        }
-        Ok(fitted)
+        serde_json::Value::from(parts).to_string()
     }
 
-    /// The row's identity: its primary key, or the `_fivetran_id` hash for a table without one.
-    fn key(&self, kind: RecordKind, cells: &[(String, Value)]) -> anyhow::Result<String> {
-        if !self.has_key {
-            if kind != RecordKind::Upsert {
-                bail!(
-                    "table `{}` has no primary key, so its rows cannot be updated or deleted",
-                    self.qualified_name()
-                );
+    fn truncate(&mut self, stamp: i64) {
+        for row in &mut self.rows {
+            if system::truncates(row.synced, stamp) {
+                row.deleted = true;
             }
-            return Ok(row_id(cells));
-        }
-        let mut parts = Vec::new();
-        for column in self.columns.iter().filter(|c| c.primary_key) {
-            match cells.iter().find(|(name, _)| *name == column.name) {
-                Some((_, value)) if !value.is_null() => parts.push(value.to_string()),
-                _ => bail!(
-                    "the primary key column `{}` of table `{}` is NULL or missing",
-                    column.name,
-                    self.qualified_name()
-                ),
-            }
-        }
-        Ok(serde_json::Value::from(parts).to_string())
-    }
-}
-
-impl StoredColumn {
-    fn system(name: &str, data_type: DataType) -> StoredColumn {
-        StoredColumn {
-            name: name.to_string(),
-            data_type: Some(data_type),
-            declared: true,
-            primary_key: false,
         }
     }
 }
 
-/// `_fivetran_id`: SHA-256, hex, of the compact JSON array of `[column, value as text]` pairs for
-/// the non-null cells in column-name order. Equal rows get equal ids.
-pub fn row_id(cells: &[(String, Value)]) -> String {
-    let mut pairs: Vec<(&str, String)> = cells
-        .iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(name, value)| (name.as_str(), value.to_string()))
-        .collect();
-    pairs.sort();
-    let document = serde_json::to_string(&pairs).expect("pairs of strings serialize");
-    Sha256::digest(document.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+fn synced_value(micros: i64) -> Value {
+    Value::UtcDatetime(DateTime::from_timestamp_micros(micros).expect("a stamp of the clock"))
 }
 
 /// A [`Sink`] into a [`MemoryWarehouse`]: stages records, applies them at each checkpoint.
@@ -470,7 +471,7 @@ pub fn row_id(cells: &[(String, Value)]) -> String {
 pub struct MemorySink {
     warehouse: MemoryWarehouse,
     declared: Vec<TableRef>,
-    pending: Vec<(DateTime<Utc>, Record)>,
+    pending: Vec<(i64, Record)>,
     /// Every checkpointed state, in order.
     pub states: Vec<String>,
     /// Every warning, in order.
@@ -498,7 +499,7 @@ impl MemorySink {
         let mut undo = self.warehouse.undo_point();
         match self.apply_pending(&mut undo) {
             Ok(()) => {
-                self.warehouse.seal();
+                self.warehouse.evolve();
                 Ok(())
             }
             Err(error) => {
@@ -510,10 +511,10 @@ impl MemorySink {
 
     fn apply_pending(&mut self, undo: &mut Undo) -> anyhow::Result<()> {
         for table in std::mem::take(&mut self.declared) {
-            self.warehouse.create_declared(&table)?;
+            self.warehouse.create_declared(&table, undo)?;
         }
         for (stamp, record) in std::mem::take(&mut self.pending) {
-            self.warehouse.apply(&record, stamp, undo)?;
+            self.warehouse.apply(record, stamp, undo)?;
         }
         Ok(())
     }
@@ -526,7 +527,7 @@ impl Sink for MemorySink {
     }
 
     fn write(&mut self, record: Record) -> anyhow::Result<()> {
-        let stamp = self.warehouse.stamp();
+        let stamp = self.warehouse.clock.stamp();
         self.pending.push((stamp, record));
         Ok(())
     }
@@ -605,6 +606,28 @@ mod tests {
         assert!(
             warehouse.table("other").is_none(),
             "the table it created is gone"
+        );
+    }
+
+    #[test]
+    fn a_column_added_by_a_later_commit_goes_after_the_system_columns() {
+        let table = TableRef::from(TableSchema::new("t").column(Column::key("id", None)));
+        let mut sink = MemorySink::default();
+        sink.write(upsert(&table, &[("id", 1)])).unwrap();
+        sink.checkpoint("{}").unwrap();
+        sink.write(upsert(&table, &[("id", 2), ("late", 7)]))
+            .unwrap();
+        sink.checkpoint("{}").unwrap();
+        let warehouse = sink.into_warehouse();
+        assert_eq!(
+            warehouse.dump().lines().take(5).collect::<Vec<_>>(),
+            [
+                "table tester.t",
+                "  id BIGINT",
+                "  _fivetran_deleted BOOLEAN",
+                "  _fivetran_synced TIMESTAMP WITH TIME ZONE",
+                "  late BIGINT",
+            ]
         );
     }
 }

@@ -6,10 +6,12 @@
 //! the target); each later update sets the columns it carries; a later delete marks the row
 //! deleted; `_fivetran_synced` is the stamp of the last of them. Keys of one segment do not
 //! interact, so the fold is set-based. After a segment, its truncate marks deleted every row
-//! synced before it. The result is the same as applying every operation alone, in order.
+//! synced before it (`destination::system::truncates`). The result is the same as applying
+//! every operation alone, in order (docs/warehouse.md, "Operations").
 
 use super::sql::{qualified, quote};
-use super::table::{ColumnState, WarehouseTable};
+use super::table::WarehouseTable;
+use crate::destination::columns::Column;
 
 /// Staging table of a target table (a temporary table, gone with the connection).
 pub(crate) fn stage_name(index: usize) -> String {
@@ -54,7 +56,7 @@ pub(crate) fn append(table: &WarehouseTable, stage: &str) -> String {
 }
 
 /// The columns that exist in the staging table (typed ones), keys first flagged.
-fn typed_columns(table: &WarehouseTable) -> Vec<(usize, &ColumnState)> {
+fn typed_columns(table: &WarehouseTable) -> Vec<(usize, &Column)> {
     table
         .columns
         .iter()

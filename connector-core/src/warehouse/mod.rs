@@ -1,6 +1,8 @@
 //! The local warehouse: a DuckDB file laid out as Fivetran's local testing lays it out (schema
 //! `tester`, Fivetran naming, system columns, Fivetran types as DuckDB types), and the sink that
-//! `debug` writes into it (`sink`).
+//! `debug` writes into it (`sink`). The contract is docs/warehouse.md; what lands where (names,
+//! columns, types, keys, the row id) is decided by `crate::destination`, as for the memory
+//! destination of tests, and this module stores the result in DuckDB.
 //!
 //! Rows are staged as they arrive (buffered briefly, then appended to a temporary staging table
 //! per target table), so memory does not grow with the rows between checkpoints. At each
@@ -23,12 +25,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{Context as _, anyhow};
 use duckdb::Connection;
 
+use crate::destination::Columns;
+use crate::destination::columns::{self, warehouse_schema};
+use crate::destination::dump::{self, DumpedTable};
+use crate::destination::system::{DELETED, SYNCED};
 use crate::naming::Naming;
 use crate::schema::{DataType, TableSchema};
-use crate::sink::memory;
 use crate::value::Value;
 
 use batch::Slot;
@@ -37,8 +42,7 @@ pub use sink::WarehouseSink;
 use sql::{duckdb_type, qualified, quote};
 use table::WarehouseTable;
 
-/// The DuckDB schema of the local run's tables.
-pub const SCHEMA: &str = "tester";
+pub use crate::destination::columns::SCHEMA;
 /// Where the warehouse keeps its own bookkeeping (the last committed state).
 const BOOKKEEPING: &str = "__connector";
 /// DuckDB's memory budget: past it, staged windows and merges spill to `<warehouse>.tmp/`, so
@@ -68,16 +72,8 @@ fn memory_limit() -> String {
         .unwrap_or_else(|| MEMORY_LIMIT.to_string())
 }
 
-/// The DuckDB schema of a table: `tester`, or `tester_<schema>` for a table declared in a schema.
-fn destination_schema(naming: Naming, source: Option<&str>) -> String {
-    match source {
-        None => SCHEMA.to_string(),
-        Some(schema) => format!("{SCHEMA}_{}", naming.schema(schema)),
-    }
-}
-
-/// A table as `dump` lists it: schema, name, and (column, type) in order.
-type DumpedTable = (String, String, Vec<(String, String)>);
+/// A table an earlier run created: schema, name, and its columns (system columns left out).
+type ExistingTable = (String, String, Vec<(String, Option<DataType>)>);
 
 /// Rows written per destination table so far, for the progress line.
 pub type Progress = Arc<Mutex<BTreeMap<String, u64>>>;
@@ -174,9 +170,10 @@ impl Warehouse {
         Ok(())
     }
 
-    /// A canonical text of the local run's tables, for comparing warehouses: each table with its
-    /// columns and types in order, then its rows as text, sorted, with `_fivetran_synced`
-    /// replaced by its rank in the table (`#1` is the earliest).
+    /// The canonical text of the local run's tables, for comparing warehouses (see
+    /// `destination::dump`): each table with its columns and types in order, then its rows as
+    /// text, sorted, with `_fivetran_synced` replaced by its rank in the table (`#1` is the
+    /// earliest). The memory destination of tests prints the same text for the same syncs.
     pub fn dump(&self) -> anyhow::Result<String> {
         let mut statement = self.connection.prepare(&format!(
             "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns \
@@ -186,26 +183,27 @@ impl Warehouse {
         let mut tables: Vec<DumpedTable> = Vec::new();
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
-            let (schema, table, column, data_type): (String, String, String, String) =
+            let (schema, name, column, data_type): (String, String, String, String) =
                 (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
             match tables.last_mut() {
-                Some((s, t, columns)) if *s == schema && *t == table => {
-                    columns.push((column, data_type))
+                Some(table) if table.schema == schema && table.name == name => {
+                    table.columns.push((column, data_type));
                 }
-                _ => tables.push((schema, table, vec![(column, data_type)])),
+                _ => tables.push(DumpedTable {
+                    schema,
+                    name,
+                    columns: vec![(column, data_type)],
+                    rows: Vec::new(),
+                }),
             }
         }
         drop(rows);
-        let mut out = String::new();
-        for (schema, table, columns) in tables {
-            out.push_str(&format!("table {schema}.{table}\n"));
-            for (column, data_type) in &columns {
-                out.push_str(&format!("  {column} {data_type}\n"));
-            }
-            let select: Vec<String> = columns
+        for table in &mut tables {
+            let select: Vec<String> = table
+                .columns
                 .iter()
                 .map(|(column, _)| {
-                    if column == memory::SYNCED {
+                    if column == SYNCED {
                         format!("'#' || dense_rank() OVER (ORDER BY {})", quote(column))
                     } else {
                         format!("coalesce(CAST({} AS VARCHAR), 'NULL')", quote(column))
@@ -215,20 +213,17 @@ impl Warehouse {
             let mut statement = self.connection.prepare(&format!(
                 "SELECT {} FROM {}",
                 select.join(", "),
-                qualified(&schema, &table)
+                qualified(&table.schema, &table.name)
             ))?;
             let mut rows = statement.query([])?;
-            let mut lines = Vec::new();
             while let Some(row) = rows.next()? {
-                let cells: Vec<String> = (0..columns.len())
+                let cells: Vec<String> = (0..table.columns.len())
                     .map(|i| row.get(i))
                     .collect::<Result<_, _>>()?;
-                lines.push(format!("  | {}\n", cells.join(" | ")));
+                table.rows.push(cells);
             }
-            lines.sort();
-            out.extend(lines);
         }
-        Ok(out)
+        Ok(dump::render(tables))
     }
 
     /// Reads the tables an earlier run created, so this run can add columns and widen types.
@@ -239,38 +234,27 @@ impl Warehouse {
              ORDER BY table_schema, table_name, ordinal_position"
         ))?;
         let mut rows = statement.query([])?;
-        let mut columns: Vec<(String, String, String, String)> = Vec::new();
+        let mut tables: Vec<ExistingTable> = Vec::new();
         while let Some(row) = rows.next()? {
-            columns.push((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?));
-        }
-        drop(rows);
-        for (schema, name, column, type_text) in columns {
-            let index = match self
-                .tables
-                .iter()
-                .position(|t| t.schema == schema && t.name == name)
-            {
-                Some(index) => index,
-                None => {
-                    let mut table = WarehouseTable::new(schema, name, true);
-                    table.created = true;
-                    self.tables.push(table);
-                    self.tables.len() - 1
-                }
-            };
-            let table = &mut self.tables[index];
-            if column == memory::DELETED || column == memory::SYNCED {
+            let (schema, name, column, type_text): (String, String, String, String) =
+                (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+            if column == DELETED || column == SYNCED {
                 continue;
             }
-            let data_type = sql::fivetran_type(&type_text);
-            table.keyed &= column != memory::ID;
-            table.columns.push(table::ColumnState {
-                primary_key: column == memory::ID,
-                declared: column == memory::ID,
-                name: column,
-                data_type,
-                target_type: data_type,
-            });
+            let column = (column, sql::fivetran_type(&type_text));
+            match tables.last_mut() {
+                Some((s, n, columns)) if *s == schema && *n == name => columns.push(column),
+                _ => tables.push((schema, name, vec![column])),
+            }
+        }
+        drop(rows);
+        for (schema, name, columns) in tables {
+            let qualified = format!("{schema}.{name}");
+            let mut table =
+                WarehouseTable::new(schema, name, Columns::existing(qualified, columns));
+            table.created = true;
+            table.known = true;
+            self.tables.push(table);
         }
         Ok(())
     }
@@ -278,11 +262,9 @@ impl Warehouse {
     /// The table a record goes to, registered (with its declared columns) on first sight, and
     /// the positions of the schema's columns in it.
     fn table_index(&mut self, schema: &TableSchema) -> anyhow::Result<(usize, Vec<usize>)> {
-        let destination_schema = destination_schema(self.naming, schema.schema.as_deref());
-        let name = self.naming.table(&schema.name);
-        if name.is_empty() {
-            bail!("a table name cannot be empty");
-        }
+        let schema_name = schema.schema.as_deref().map(|s| self.naming.schema(s));
+        let destination_schema = warehouse_schema(schema_name.as_deref());
+        let name = columns::table_name(self.naming, &schema.name)?;
         let index = match self
             .tables
             .iter()
@@ -290,11 +272,12 @@ impl Warehouse {
         {
             Some(index) => index,
             None => {
-                self.tables.push(WarehouseTable::new(
-                    destination_schema,
-                    name,
+                let columns = Columns::new(
+                    format!("{destination_schema}.{name}"),
                     schema.has_primary_key(),
-                ));
+                );
+                self.tables
+                    .push(WarehouseTable::new(destination_schema, name, columns));
                 self.tables.len() - 1
             }
         };
@@ -391,7 +374,7 @@ impl Warehouse {
     /// columns.
     fn appends_to_target(&mut self, index: usize) -> anyhow::Result<bool> {
         let table = &self.tables[index];
-        let eligible = table.keyed
+        let eligible = table.columns.keyed()
             && table.staged == 0
             && table.truncates.is_empty()
             && table.kinds == [true, false, false]
@@ -435,7 +418,7 @@ impl Warehouse {
             names.push(&column.name);
         }
         layout.extend([Slot::NotDeleted, Slot::Synced]);
-        names.extend([memory::DELETED, memory::SYNCED]);
+        names.extend([DELETED, SYNCED]);
         let batch = batch::record_batch(&mut table.buffer.rows, &layout)?;
         table.appended += table.buffer.rows.len();
         table.buffer.clear();
@@ -553,6 +536,9 @@ impl Warehouse {
         let target = qualified(&table.schema, &table.name);
         let mut changes = 0;
         if !table.created {
+            if !table.known {
+                return Ok(0); // only updates, deletes or truncates of a table that is not there
+            }
             let columns: Vec<String> = table
                 .columns
                 .iter()
@@ -561,7 +547,7 @@ impl Warehouse {
                         .map(|t| format!("{} {}", quote(&c.name), duckdb_type(t)))
                 })
                 .collect();
-            if columns.is_empty() && table.keyed {
+            if columns.is_empty() {
                 return Ok(0);
             }
             self.connection.execute_batch(&format!(
@@ -578,7 +564,7 @@ impl Warehouse {
                 .for_each(|c| c.target_type = c.data_type);
             return Ok(1);
         }
-        for column in &mut table.columns {
+        for column in table.columns.iter_mut() {
             match (column.target_type, column.data_type) {
                 (None, Some(new)) => {
                     self.connection.execute_batch(&format!(

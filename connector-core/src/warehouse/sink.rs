@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{Files, Progress, Warehouse};
-use crate::record::Record;
+use crate::destination::system::Clock;
+use crate::record::{Record, RecordKind};
 use crate::schema::{TableId, TableRef};
 use crate::sink::Sink;
 
@@ -20,7 +21,8 @@ pub struct WarehouseSink {
     /// Source table → (table index, positions of its columns).
     table_cache: HashMap<TableId, (usize, Arc<[usize]>)>,
     seq: i64,
-    last_stamp: i64,
+    /// Stamps `_fivetran_synced` as records arrive.
+    clock: Clock,
     committed_state: String,
     /// Whether the last committed checkpoint's state may be missing from the state file (its
     /// rewrite failed or did not happen).
@@ -49,7 +51,7 @@ impl WarehouseSink {
             files,
             table_cache: HashMap::new(),
             seq: 0,
-            last_stamp: 0,
+            clock: Clock::default(),
             committed_state: start_state.to_string(),
             state_file_behind: false,
             schema_changes: 0,
@@ -73,7 +75,8 @@ impl WarehouseSink {
             .tables
             .iter()
             .flat_map(|t| {
-                t.shared_names
+                t.columns
+                    .shared_names()
                     .iter()
                     .map(|(a, b)| (t.qualified_name(), a.clone(), b.clone()))
             })
@@ -102,8 +105,6 @@ impl WarehouseSink {
         }
     }
 
-    /// The `_fivetran_synced` of the next row: now, in microseconds since the epoch, and later
-    /// than the stamp before it.
     /// A sync that fails after its last checkpoint records that the state file holds that
     /// checkpoint's state (unless the rewrite failed), so that a user who deletes the file to
     /// start over is not brought back to it. A commit of its own; it may fail as the sync did.
@@ -111,16 +112,6 @@ impl WarehouseSink {
         if !self.state_file_behind {
             let _ = self.warehouse.record_state_file_written();
         }
-    }
-
-    fn stamp(&mut self) -> i64 {
-        // Straight from the system clock: chrono's `Utc::now` splits it into a date and time
-        // that would only be joined again.
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
-        self.last_stamp = now.max(self.last_stamp + 1);
-        self.last_stamp
     }
 
     fn table_for(&mut self, table: &TableRef) -> anyhow::Result<(usize, Arc<[usize]>)> {
@@ -138,7 +129,8 @@ impl WarehouseSink {
 impl Sink for WarehouseSink {
     fn begin(&mut self, tables: &[TableRef]) -> anyhow::Result<()> {
         for table in tables {
-            self.table_for(table)?;
+            let (index, _) = self.table_for(table)?;
+            self.warehouse.tables[index].known = true;
         }
         Ok(())
     }
@@ -146,9 +138,15 @@ impl Sink for WarehouseSink {
     fn write(&mut self, record: Record) -> anyhow::Result<()> {
         let (index, positions) = self.table_for(&record.table)?;
         self.seq += 1;
-        let stamp = self.stamp();
+        let stamp = self.clock.stamp();
         let naming = self.warehouse.naming;
         let table = &mut self.warehouse.tables[index];
+        if record.kind == RecordKind::Upsert {
+            table.known = true;
+        } else if !table.known {
+            // An update, delete or truncate of a table that does not exist: ignored.
+            return Ok(());
+        }
         if let Some(row) = table.stage(record, &positions, self.seq, stamp, naming)? {
             table.buffer.push(row);
             if table.buffer.is_full() {

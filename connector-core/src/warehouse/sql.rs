@@ -12,24 +12,7 @@ pub fn qualified(schema: &str, table: &str) -> String {
     format!("{}.{}", quote(schema), quote(table))
 }
 
-/// The DuckDB type that holds a Fivetran type (LOCAL_RUN.md's table).
-pub fn duckdb_type(data_type: DataType) -> String {
-    match data_type {
-        DataType::Boolean => "BOOLEAN".into(),
-        DataType::Short => "SMALLINT".into(),
-        DataType::Int => "INTEGER".into(),
-        DataType::Long => "BIGINT".into(),
-        DataType::Decimal { precision, scale } => format!("DECIMAL({precision}, {scale})"),
-        DataType::Float => "FLOAT".into(),
-        DataType::Double => "DOUBLE".into(),
-        DataType::NaiveDate => "DATE".into(),
-        DataType::NaiveDatetime => "TIMESTAMP".into(),
-        DataType::UtcDatetime => "TIMESTAMP WITH TIME ZONE".into(),
-        DataType::Binary => "BLOB".into(),
-        DataType::Xml | DataType::String => "VARCHAR".into(),
-        DataType::Json => "JSON".into(),
-    }
-}
+pub use crate::destination::types::duckdb_type;
 
 /// The `USING` expression that turns column `column` of type `from` into text the way a value of
 /// that type becomes text in Rust (`Value`'s `Display`), so that a column widened to VARCHAR

@@ -1,29 +1,12 @@
-//! One destination table as the warehouse sees it during a run: its columns (declared or
-//! inferred, and whether the target table has them yet), how source names map to them, and the
-//! rows staged for it since the last commit.
+//! One destination table as the warehouse sees it during a run: its columns (kept by
+//! `destination::Columns`, which owns how source names land in them and how values fit them),
+//! whether the target table exists, and the rows staged for it since the last commit.
 
-use std::collections::HashMap;
-
-use anyhow::{anyhow, bail};
-
+use crate::destination::{Columns, keys};
 use crate::naming::Naming;
-use crate::record::{self, Cells, Record, RecordKind};
-use crate::schema::{DataType, TableSchema};
-use crate::sink::memory::{DELETED, ID, SYNCED, row_id};
+use crate::record::{Cells, Record, RecordKind};
+use crate::schema::TableSchema;
 use crate::value::Value;
-
-/// A data column (system columns `_fivetran_deleted` and `_fivetran_synced` are implied; a
-/// table without a key has `_fivetran_id` as its first data column).
-#[derive(Debug, Clone)]
-pub(crate) struct ColumnState {
-    pub name: String,
-    /// `None` until the column is declared with a type or sees a non-null value.
-    pub data_type: Option<DataType>,
-    pub declared: bool,
-    pub primary_key: bool,
-    /// The column's type in the target table, `None` while the target lacks the column.
-    pub target_type: Option<DataType>,
-}
 
 /// One staged operation: its order, kind, stamp, which columns an update sets, and one value per
 /// column (as many as the table had when it was staged).
@@ -95,17 +78,12 @@ impl Buffer {
 pub(crate) struct WarehouseTable {
     pub schema: String,
     pub name: String,
-    pub columns: Vec<ColumnState>,
-    pub keyed: bool,
+    pub columns: Columns,
     /// Whether the target table exists in the warehouse.
     pub created: bool,
-    /// Source column name → column index.
-    source_columns: HashMap<String, usize>,
-    /// Source names that share a destination name with another, already warned about.
-    pub shared_names: Vec<(String, String)>,
-    /// Whether two declared columns of one source table land in one column here: their cells
-    /// are then placed by name, so that the rule of `named_cells` picks the value.
-    declared_collide: bool,
+    /// Whether the table exists for this run: in the target, declared, or upserted. A table
+    /// that is none of these ignores updates, deletes and truncates, and is not created.
+    pub known: bool,
     /// The source tables written to this table in this run (`schema.table` or `table`).
     pub source_tables: Vec<String>,
     /// Rows staged in Rust, not yet appended to the staging table.
@@ -118,7 +96,7 @@ pub(crate) struct WarehouseTable {
     /// whose key is one integer column; `None` when it must be read again.
     pub largest_key: Option<Option<i64>>,
     /// The staging table's value columns, in its order: (column index, type).
-    pub stage_columns: Vec<(usize, DataType)>,
+    pub stage_columns: Vec<(usize, crate::schema::DataType)>,
     /// Truncates in this window: (sequence number, stamp in microseconds).
     pub truncates: Vec<(i64, i64)>,
     /// Kinds of operations in this window.
@@ -162,27 +140,14 @@ impl Ascending {
 }
 
 impl WarehouseTable {
-    pub fn new(schema: String, name: String, keyed: bool) -> WarehouseTable {
-        let columns = if keyed {
-            Vec::new()
-        } else {
-            vec![ColumnState {
-                name: ID.to_string(),
-                data_type: Some(DataType::String),
-                declared: true,
-                primary_key: true,
-                target_type: None,
-            }]
-        };
+    /// A table of the target, or a new one, with `columns`.
+    pub fn new(schema: String, name: String, columns: Columns) -> WarehouseTable {
         WarehouseTable {
             schema,
             name,
             columns,
-            keyed,
             created: false,
-            source_columns: HashMap::new(),
-            shared_names: Vec::new(),
-            declared_collide: false,
+            known: false,
             source_tables: Vec::new(),
             buffer: Buffer::default(),
             staged: 0,
@@ -206,59 +171,7 @@ impl WarehouseTable {
         declared: &TableSchema,
         naming: Naming,
     ) -> anyhow::Result<Vec<usize>> {
-        let mut positions = Vec::with_capacity(declared.columns.len());
-        for column in declared.columns.iter() {
-            let index = self.column_for_source(&column.name, naming)?;
-            let state = &mut self.columns[index];
-            state.primary_key = column.primary_key;
-            if let Some(data_type) = column.data_type {
-                state.data_type = Some(data_type);
-                state.declared = true;
-            }
-            self.declared_collide |= positions.contains(&index);
-            positions.push(index);
-        }
-        Ok(positions)
-    }
-
-    /// The column a source name lands in, added (untyped) if new.
-    fn column_for_source(&mut self, source: &str, naming: Naming) -> anyhow::Result<usize> {
-        if let Some(&index) = self.source_columns.get(source) {
-            return Ok(index);
-        }
-        let name = naming.column(source);
-        if name.starts_with("_fivetran_") || name == DELETED || name == SYNCED {
-            bail!(
-                "column `{source}` of table `{}` takes the name of the system column `{name}`",
-                self.qualified_name()
-            );
-        }
-        if name.is_empty() {
-            bail!(
-                "table `{}` has a column with an empty name",
-                self.qualified_name()
-            );
-        }
-        let index = match self.columns.iter().position(|c| c.name == name) {
-            Some(index) => {
-                if let Some((other, _)) = self.source_columns.iter().find(|(_, i)| **i == index) {
-                    self.shared_names.push((other.clone(), source.to_string()));
-                }
-                index
-            }
-            None => {
-                self.columns.push(ColumnState {
-                    name,
-                    data_type: None,
-                    declared: false,
-                    primary_key: false,
-                    target_type: None,
-                });
-                self.columns.len() - 1
-            }
-        };
-        self.source_columns.insert(source.to_string(), index);
-        Ok(index)
+        Ok(self.columns.declare(declared, naming)?)
     }
 
     /// Turns a record into a staged row: values in column order, converted to their column's
@@ -287,22 +200,13 @@ impl WarehouseTable {
             }
             return self.finish_row(kind, seq, synced_micros, None, values);
         }
-        let cells: Vec<(usize, Value)> = match record.cells {
-            Cells::None => {
-                self.truncates.push((seq, synced_micros));
-                return Ok(None);
-            }
-            Cells::All(values) => positions.iter().copied().zip(values).collect(),
-            Cells::Indexed(values) if self.declared_collide => {
-                let named = record::by_name(&record.table, values).collect();
-                self.named_cells(named, naming)?
-            }
-            Cells::Indexed(values) => values
-                .into_iter()
-                .map(|(i, v)| (positions[usize::from(i)], v))
-                .collect(),
-            Cells::Named(values) => self.named_cells(values, naming)?,
-        };
+        if matches!(record.cells, Cells::None) {
+            self.truncates.push((seq, synced_micros));
+            return Ok(None);
+        }
+        let cells = self
+            .columns
+            .place(&record.table, record.cells, positions, naming)?;
         let mut values = vec![Value::Null; self.columns.len()];
         let mut present = (kind == RecordKind::Update).then(|| vec![b'0'; self.columns.len()]);
         for (index, value) in cells {
@@ -324,7 +228,7 @@ impl WarehouseTable {
         present: Option<String>,
         mut values: Vec<Value>,
     ) -> anyhow::Result<Option<StagedRow>> {
-        self.check_key(kind, &mut values)?;
+        keys::check_key(&self.columns, kind, &mut values)?;
         if kind == RecordKind::Upsert {
             self.ascending.see(self.single_integer_key(&values));
         }
@@ -342,63 +246,9 @@ impl WarehouseTable {
         }))
     }
 
-    /// Places cells named by source name. New columns are added in name order within the row
-    /// that first carries them; when two source names of one row land in one column, the name
-    /// that sorts first (by code point) wins.
-    fn named_cells(
-        &mut self,
-        mut named: Vec<(String, Value)>,
-        naming: Naming,
-    ) -> anyhow::Result<Vec<(usize, Value)>> {
-        if named
-            .iter()
-            .any(|(source, _)| !self.source_columns.contains_key(source))
-        {
-            named.sort_by_cached_key(|(source, _)| naming.column(source));
-        }
-        let mut slots: Vec<Option<(String, Value)>> = Vec::new();
-        for (source, value) in named {
-            let index = self.column_for_source(&source, naming)?;
-            if slots.len() <= index {
-                slots.resize_with(index + 1, || None);
-            }
-            match &slots[index] {
-                Some((kept, _)) if *kept <= source => {}
-                _ => slots[index] = Some((source, value)),
-            }
-        }
-        Ok(slots
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, slot)| slot.map(|(_, v)| (i, v)))
-            .collect())
-    }
-
     /// Converts a value to its column's type; types an untyped column; widens an inferred one.
     fn fit(&mut self, index: usize, value: Value) -> anyhow::Result<Value> {
-        let column = &mut self.columns[index];
-        let Some(value_type) = value.data_type() else {
-            return Ok(Value::Null);
-        };
-        match (column.declared, column.data_type) {
-            (true, Some(declared)) => value.coerce_to(declared).map_err(|why| {
-                anyhow!(
-                    "table `{}.{}`, column `{}`: {why}",
-                    self.schema,
-                    self.name,
-                    self.columns[index].name
-                )
-            }),
-            (_, None) => {
-                column.data_type = Some(value_type);
-                Ok(value)
-            }
-            (false, Some(current)) => {
-                let widened = current.widen(value_type);
-                column.data_type = Some(widened);
-                Ok(value.widen_to(widened))
-            }
-        }
+        Ok(self.columns.fit(index, value)?)
     }
 
     /// The key of a row when the table's key is one integer column.
@@ -409,7 +259,7 @@ impl WarehouseTable {
             .zip(values)
             .filter(|(c, _)| c.primary_key);
         let (_, value) = keys.next()?;
-        if !self.keyed || keys.next().is_some() {
+        if !self.columns.keyed() || keys.next().is_some() {
             return None;
         }
         match value {
@@ -418,36 +268,5 @@ impl WarehouseTable {
             Value::Long(n) => Some(*n),
             _ => None,
         }
-    }
-
-    /// A keyed table needs every key column; a table without a key gets `_fivetran_id`.
-    fn check_key(&self, kind: RecordKind, values: &mut [Value]) -> anyhow::Result<()> {
-        if !self.keyed {
-            if kind != RecordKind::Upsert {
-                bail!(
-                    "table `{}` has no primary key, so its rows cannot be updated or deleted",
-                    self.qualified_name()
-                );
-            }
-            let cells: Vec<(String, Value)> = self
-                .columns
-                .iter()
-                .zip(values.iter())
-                .skip(1)
-                .map(|(c, v)| (c.name.clone(), v.clone()))
-                .collect();
-            values[0] = Value::String(row_id(&cells));
-            return Ok(());
-        }
-        for (column, value) in self.columns.iter().zip(values.iter()) {
-            if column.primary_key && value.is_null() {
-                bail!(
-                    "the primary key column `{}` of table `{}` is NULL or missing",
-                    column.name,
-                    self.qualified_name()
-                );
-            }
-        }
-        Ok(())
     }
 }

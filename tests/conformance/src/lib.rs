@@ -1,6 +1,7 @@
 //! Helpers of the conformance suite: run a connector into a fresh local warehouse (as `debug`
-//! does, in-process), dump the warehouse canonically, and compare it with the dump written by
-//! hand under `expected/`.
+//! does, in-process) and into the in-memory destination of `connector_core::testing` (what a
+//! user's `cargo test` runs on), dump both canonically, and compare each with the one dump
+//! written by hand under `expected/` from the contract in docs/warehouse.md.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +9,7 @@ use connector_core::__internal::local::sync_into_warehouse;
 use connector_core::__internal::local::{Files, Warehouse};
 use connector_core::Connector;
 use connector_core::naming::Naming;
-use connector_core::testing::configuration_map;
+use connector_core::testing::{Destination, configuration_map};
 use connector_core::{SyncError, SyncReport};
 
 /// A local run's folder (like `files/`), removed when dropped.
@@ -86,6 +87,75 @@ impl Default for LocalRun {
     }
 }
 
+/// A golden case's connector run both ways with the same naming: into a fresh local warehouse
+/// as `debug` runs it, and into a fresh in-memory destination as a user's test runs it.
+#[derive(Debug)]
+pub struct Golden {
+    pub local: LocalRun,
+    pub memory: Destination,
+    naming: Naming,
+}
+
+impl Golden {
+    /// Both destinations, empty, with Fivetran naming.
+    pub fn new() -> Golden {
+        Golden::named(Naming::Fivetran)
+    }
+
+    /// Both destinations, empty, naming tables and columns by `naming`.
+    pub fn named(naming: Naming) -> Golden {
+        Golden {
+            local: LocalRun::new(),
+            memory: Destination::with_naming(naming),
+            naming,
+        }
+    }
+
+    /// One sync of `C` into each destination; both must succeed with the same report.
+    ///
+    /// # Panics
+    /// When either sync fails or their reports differ.
+    pub async fn sync<C: Connector>(&mut self, configuration: serde_json::Value) -> SyncReport {
+        let local = self
+            .local
+            .sync_named::<C>(configuration.clone(), self.naming)
+            .await
+            .unwrap_or_else(|error| panic!("the sync as `debug` failed: {error}"));
+        let memory = self
+            .memory
+            .sync::<C>(configuration)
+            .await
+            .unwrap_or_else(|error| panic!("the sync into the memory destination failed: {error}"))
+            .report;
+        assert_eq!(local, memory, "the two syncs report different operations");
+        local
+    }
+
+    /// Compares both destinations with `expected/<case>.txt`.
+    pub fn assert_dump(&self, case: &str) {
+        assert_dump_of("the warehouse", case, &self.local.dump());
+        assert_dump_of("the memory destination", case, &self.memory.dump());
+    }
+
+    /// The state the next sync starts from, the same in both (`None` before any checkpoint).
+    pub fn state(&self) -> Option<serde_json::Value> {
+        let local = self.local.state();
+        let memory = self.memory.state();
+        assert_eq!(
+            local.clone().unwrap_or_else(|| serde_json::json!({})),
+            memory,
+            "the state file and the memory destination's state differ"
+        );
+        local
+    }
+}
+
+impl Default for Golden {
+    fn default() -> Golden {
+        Golden::new()
+    }
+}
+
 /// The hand-written dump of a case.
 pub fn expected(case: &str) -> String {
     let path: PathBuf = [
@@ -98,8 +168,14 @@ pub fn expected(case: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// Compares a dump with the expected one, line by line, so a failure shows the lines that differ.
+/// Compares a warehouse's dump with the expected one, line by line, so a failure shows the
+/// lines that differ.
 pub fn assert_dump(case: &str, actual: &str) {
+    assert_dump_of("the warehouse", case, actual);
+}
+
+/// Compares the dump of `destination` with the expected one, line by line.
+pub fn assert_dump_of(destination: &str, case: &str, actual: &str) {
     let expected = expected(case);
     if expected != actual {
         let mut report = String::new();
@@ -112,7 +188,7 @@ pub fn assert_dump(case: &str, actual: &str) {
             }
         }
         panic!(
-            "the warehouse of `{case}` differs from expected/{case}.txt\n{report}\n--- actual ---\n{actual}\n--- expected ---\n{expected}"
+            "{destination} of `{case}` differs from expected/{case}.txt\n{report}\n--- actual ---\n{actual}\n--- expected ---\n{expected}"
         );
     }
 }

@@ -1,0 +1,136 @@
+//! Types at the destination: the DuckDB type that holds each Fivetran type, fitting a value to
+//! its column's type (a declared column converts it or refuses it; an untyped column takes the
+//! value's type; an inferred column widens to hold it), and the ladder inferred types widen
+//! along ([`DataType::widen`]). (docs/warehouse.md, "Types and widening".)
+
+use crate::schema::DataType;
+use crate::value::{CoerceError, Value};
+
+use super::columns::Column;
+
+/// A value that does not fit its column's declared type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("table `{table}`, column `{column}`: {why}")]
+pub struct FitError {
+    pub table: String,
+    pub column: String,
+    /// Why, naming the types and never the value (which may be private).
+    pub why: CoerceError,
+}
+
+/// The DuckDB type that holds a Fivetran type.
+///
+/// ```ignore
+/// use connector_core::destination::types::duckdb_type;
+/// use connector_core::DataType;
+/// assert_eq!(duckdb_type(DataType::UtcDatetime), "TIMESTAMP WITH TIME ZONE");
+/// ```
+pub fn duckdb_type(data_type: DataType) -> String {
+    match data_type {
+        DataType::Boolean => "BOOLEAN".into(),
+        DataType::Short => "SMALLINT".into(),
+        DataType::Int => "INTEGER".into(),
+        DataType::Long => "BIGINT".into(),
+        DataType::Decimal { precision, scale } => format!("DECIMAL({precision}, {scale})"),
+        DataType::Float => "FLOAT".into(),
+        DataType::Double => "DOUBLE".into(),
+        DataType::NaiveDate => "DATE".into(),
+        DataType::NaiveDatetime => "TIMESTAMP".into(),
+        DataType::UtcDatetime => "TIMESTAMP WITH TIME ZONE".into(),
+        DataType::Binary => "BLOB".into(),
+        DataType::Xml | DataType::String => "VARCHAR".into(),
+        DataType::Json => "JSON".into(),
+    }
+}
+
+/// Fits a value to `column` of table `table`: converted to a declared type (or refused), the
+/// type of an untyped column, or the widened type of an inferred one (the column's type widens
+/// with it). NULL fits every column and types none.
+pub fn fit(column: &mut Column, value: Value, table: &str) -> Result<Value, FitError> {
+    let Some(value_type) = value.data_type() else {
+        return Ok(Value::Null);
+    };
+    match (column.declared, column.data_type) {
+        (true, Some(declared)) => value.coerce_to(declared).map_err(|why| FitError {
+            table: table.to_string(),
+            column: column.name.clone(),
+            why,
+        }),
+        (_, None) => {
+            column.data_type = Some(value_type);
+            Ok(value)
+        }
+        (false, Some(current)) => {
+            let widened = current.widen(value_type);
+            column.data_type = Some(widened);
+            Ok(value.widen_to(widened))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(data_type: Option<DataType>, declared: bool) -> Column {
+        Column {
+            name: "c".into(),
+            data_type,
+            declared,
+            primary_key: false,
+            target_type: None,
+        }
+    }
+
+    #[test]
+    fn declared_columns_convert_or_refuse_and_never_change() {
+        let mut short = column(Some(DataType::Short), true);
+        assert_eq!(fit(&mut short, Value::Long(7), "t"), Ok(Value::Short(7)));
+        let error = fit(&mut short, Value::Long(70_000), "t").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "table `t`, column `c`: a value of type LONG does not fit SHORT"
+        );
+        assert_eq!(short.data_type, Some(DataType::Short));
+        assert_eq!(fit(&mut short, Value::Null, "t"), Ok(Value::Null));
+    }
+
+    #[test]
+    fn inferred_columns_take_the_first_type_then_widen() {
+        let mut inferred = column(None, false);
+        assert_eq!(fit(&mut inferred, Value::Null, "t"), Ok(Value::Null));
+        assert_eq!(inferred.data_type, None, "NULL carries no type");
+        assert_eq!(
+            fit(&mut inferred, Value::Bool(true), "t"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(fit(&mut inferred, Value::Int(5), "t"), Ok(Value::Int(5)));
+        assert_eq!(inferred.data_type, Some(DataType::Int));
+        assert_eq!(
+            fit(&mut inferred, Value::Double(2.5), "t"),
+            Ok(Value::Double(2.5))
+        );
+        assert_eq!(inferred.data_type, Some(DataType::Double));
+        assert_eq!(
+            fit(&mut inferred, Value::Short(1), "t"),
+            Ok(Value::Double(1.0))
+        );
+        assert_eq!(
+            fit(&mut inferred, Value::from("x"), "t"),
+            Ok(Value::from("x"))
+        );
+        assert_eq!(inferred.data_type, Some(DataType::String));
+        assert_eq!(
+            fit(&mut inferred, Value::Long(3), "t"),
+            Ok(Value::from("3"))
+        );
+    }
+
+    #[test]
+    fn a_key_declared_without_a_type_is_inferred() {
+        let mut key = column(None, false);
+        key.primary_key = true;
+        assert_eq!(fit(&mut key, Value::Long(1), "t"), Ok(Value::Long(1)));
+        assert_eq!(key.data_type, Some(DataType::Long));
+    }
+}
