@@ -275,7 +275,8 @@ impl Columns {
     }
 
     /// Fits a value to column `index` (see [`types::fit`]).
-    pub fn fit(&mut self, index: usize, value: Value) -> Result<Value, FitError> {
+    #[inline]
+    pub fn fit(&mut self, index: usize, value: Value) -> Result<Value, Box<FitError>> {
         types::fit(&mut self.list[index], value, &self.table)
     }
 

@@ -46,15 +46,20 @@ pub fn duckdb_type(data_type: DataType) -> String {
 /// Fits a value to `column` of table `table`: converted to a declared type (or refused), the
 /// type of an untyped column, or the widened type of an inferred one (the column's type widens
 /// with it). NULL fits every column and types none.
-pub fn fit(column: &mut Column, value: Value, table: &str) -> Result<Value, FitError> {
+///
+/// The error is boxed: this runs for every cell, and a small `Result` is cheaper to return.
+#[inline]
+pub fn fit(column: &mut Column, value: Value, table: &str) -> Result<Value, Box<FitError>> {
     let Some(value_type) = value.data_type() else {
         return Ok(Value::Null);
     };
     match (column.declared, column.data_type) {
-        (true, Some(declared)) => value.coerce_to(declared).map_err(|why| FitError {
-            table: table.to_string(),
-            column: column.name.clone(),
-            why,
+        (true, Some(declared)) => value.coerce_to(declared).map_err(|why| {
+            Box::new(FitError {
+                table: table.to_string(),
+                column: column.name.clone(),
+                why,
+            })
         }),
         (_, None) => {
             column.data_type = Some(value_type);
