@@ -97,7 +97,7 @@ pub fn report_outcome(
 }
 
 /// Runs one sync of `C` into the warehouse of `files`: the state comes from the state file (or
-/// the warehouse's own record, see [`starting_state`]), checkpoints commit to the warehouse and
+/// the warehouse's own record, see `starting_state`), checkpoints commit to the warehouse and
 /// rewrite the state file. Returns the sink (holding the warehouse) and the outcome.
 pub async fn sync_into_warehouse<C: Connector>(
     configuration: &ConfigurationMap,
