@@ -73,7 +73,24 @@ impl SyncReport {
     }
 }
 
-/// Why a sync failed.
+/// Why a sync failed: exactly one of these, so a caller decides on the variant, never on text.
+///
+/// ```
+/// use connector_core::prelude::*;
+/// use connector_core::SyncError;
+/// use connector_core::testing::Destination;
+///
+/// #[sync]
+/// async fn update(ops: &Operations) -> Result<()> {
+///     Err(ops.task("the API key expired").await)
+/// }
+///
+/// # #[connector_core::tokio::main(crate = "connector_core::tokio")]
+/// # async fn main() {
+/// let failed = Destination::new().sync::<update>(json!({})).await.unwrap_err();
+/// assert!(matches!(failed.error, SyncError::Task(ref task) if task == "the API key expired"));
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// The configuration did not parse.

@@ -229,6 +229,14 @@ impl Serialize for DataType {
 
 /// One column of a table: its source name, its type (`None`: inferred from values) and whether it
 /// is part of the primary key.
+///
+/// ```
+/// use connector_core::{Column, DataType};
+/// let id = Column::key("id", Some(DataType::Long));
+/// let note = Column::new("note", DataType::String);
+/// assert!(id.primary_key && !note.primary_key);
+/// assert_eq!(note.data_type, Some(DataType::String));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Column {
     /// The source name (the destination applies its naming to it).
