@@ -75,6 +75,24 @@ impl<C> fmt::Debug for SetupTest<C> {
 }
 
 /// The setup form, as the `ConfigurationForm` RPC returns it.
+///
+/// ```
+/// use connector_core::prelude::*;
+/// use connector_core::{FieldKind, TextField};
+///
+/// #[derive(Configuration)]
+/// pub struct Config {
+///     #[field(label = "API key", secret)]
+///     pub api_key: String,
+///     #[field(default = "100")]
+///     pub page_size: u32,
+/// }
+///
+/// let form = Config::form();
+/// assert_eq!(form.fields[0].kind, FieldKind::TextField(TextField::Password));
+/// assert_eq!(form.fields[1].default_value.as_deref(), Some("100"));
+/// assert!(!form.fields[1].required);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Form {
     /// One field per configuration field, in declaration order.

@@ -11,6 +11,26 @@ use crate::operations::Operations;
 use crate::schema::TableSchema;
 
 /// A connector: implemented by `#[sync]` on a type named after the sync function.
+///
+/// ```
+/// use connector_core::prelude::*;
+/// use connector_core::Connector;
+///
+/// #[table]
+/// pub struct Event {
+///     #[primary_key]
+///     pub id: i64,
+/// }
+///
+/// #[sync(tables(Event))]
+/// async fn update(ops: &Operations) -> Result<()> {
+///     ops.upsert(Event { id: 1 }).await
+/// }
+///
+/// // The type `update` is the connector: `main!(update)` and `testing` take it.
+/// let tables = <update as Connector>::tables();
+/// assert_eq!(tables[0].name, "event");
+/// ```
 pub trait Connector: Send + Sync + Sized + 'static {
     /// The configuration (`NoConfiguration` when the sync takes none).
     type Config: Configuration;

@@ -39,6 +39,32 @@ impl Counts {
 }
 
 /// What a sync sent: operations per table (by source name), checkpoints and warnings.
+///
+/// ```
+/// use connector_core::prelude::*;
+/// use connector_core::testing::Destination;
+///
+/// #[table]
+/// pub struct Event {
+///     #[primary_key]
+///     pub id: i64,
+/// }
+///
+/// #[sync(tables(Event))]
+/// async fn update(ops: &Operations) -> Result<()> {
+///     ops.upsert(Event { id: 1 }).await?;
+///     ops.delete(EventKey { id: 1 }).await?;
+///     ops.checkpoint(&json!({})).await
+/// }
+///
+/// # #[connector_core::tokio::main(crate = "connector_core::tokio")]
+/// # async fn main() -> Result<()> {
+/// let report = Destination::new().sync::<update>(json!({})).await?.report;
+/// assert_eq!((report.tables["event"].upserts, report.tables["event"].deletes), (1, 1));
+/// assert_eq!(report.checkpoints, 1);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncReport {
     /// Operations per table, by the table's source name (`schema.table` in a schema).

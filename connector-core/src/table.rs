@@ -13,7 +13,31 @@ use rust_decimal::Decimal;
 use crate::schema::{DataType, TableSchema};
 use crate::value::Value;
 
-/// A table whose schema is known at compile time. Implemented by `#[table]`.
+/// A table whose schema is known at compile time. Implemented by `#[table]`, with its key
+/// (`<Name>Key`, a [`Key`]) and its patch builder (`<Name>::patch`, a [`Patch`]).
+///
+/// ```
+/// use connector_core::prelude::*;
+/// use connector_core::{Key, Patch, Table};
+///
+/// #[table(name = "userAccounts")]
+/// pub struct UserAccount {
+///     #[primary_key]
+///     pub id: i64,
+///     pub name: String,
+/// }
+///
+/// assert_eq!(UserAccount::NAME, "userAccounts");
+/// assert_eq!(UserAccount::DESTINATION_NAME, "user_accounts");
+/// assert_eq!(UserAccount::schema().primary_key().count(), 1);
+/// // The whole key: column 0 holds 7.
+/// assert_eq!(UserAccountKey { id: 7 }.into_cells(), [(0, Value::Long(7))]);
+/// // The key, then the changed columns.
+/// assert_eq!(
+///     UserAccount::patch(7).name("Ada").into_cells(),
+///     [(0, Value::Long(7)), (1, Value::from("Ada"))]
+/// );
+/// ```
 pub trait Table: Send + 'static {
     /// The table's name as declared (the destination applies Fivetran naming to it).
     const NAME: &'static str;
