@@ -55,7 +55,32 @@ impl Configuration for NoConfiguration {
 }
 
 /// A setup test: a name (unique id), a label shown while it runs, and the check itself, which
-/// returns an error whose message the user sees.
+/// returns an error whose message the user sees. `#[setup_test(...)]` on a configuration makes
+/// one.
+///
+/// ```
+/// use connector_core::prelude::*;
+///
+/// #[derive(Configuration)]
+/// #[setup_test(check_key, label = "Checking the key")]
+/// pub struct Config {
+///     #[field(secret)]
+///     pub api_key: String,
+/// }
+///
+/// async fn check_key(config: &Config) -> Result<()> {
+///     ensure!(config.api_key.starts_with("key-"), "the key was refused");
+///     Ok(())
+/// }
+///
+/// # #[connector_core::tokio::main(crate = "connector_core::tokio")]
+/// # async fn main() {
+/// let tests = Config::setup_tests();
+/// assert_eq!((tests[0].name, tests[0].label), ("check_key", "Checking the key"));
+/// let config = Config { api_key: "nope".into() };
+/// assert!((tests[0].run)(&config).await.is_err());
+/// # }
+/// ```
 pub struct SetupTest<C> {
     /// The test's id: the function's name (`test --name` and the Test RPC take it).
     pub name: &'static str,
@@ -157,6 +182,22 @@ pub enum TextField {
 }
 
 /// Every bad field of a configuration, and why. Never holds a secret's value.
+///
+/// ```
+/// use connector_core::prelude::*;
+///
+/// #[derive(Configuration)]
+/// pub struct Config {
+///     #[field(secret)]
+///     pub api_key: String,
+///     pub page_size: u32,
+/// }
+///
+/// let map = connector_core::testing::configuration_map(json!({"page_size": "ten"}));
+/// let error = Config::from_map(&map).err().unwrap();
+/// assert_eq!(error.problems.len(), 2);
+/// assert_eq!(error.problems[0].field, "api_key");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid configuration: {}", .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
 pub struct ConfigError {
@@ -180,6 +221,40 @@ impl fmt::Display for FieldProblem {
 }
 
 /// A Rust type one configuration field can have: how its text is parsed and how the form shows it.
+///
+/// A type of one's own implements it to be a field (here a comma-separated list):
+///
+/// ```
+/// use connector_core::prelude::*;
+/// use connector_core::ConfigValue;
+///
+/// #[derive(Debug, PartialEq)]
+/// pub struct Tags(Vec<String>);
+///
+/// impl ConfigValue for Tags {
+///     fn parse(text: &str) -> Result<Self, String> {
+///         let tags: Vec<String> = text.split(',').map(|t| t.trim().to_string()).collect();
+///         if tags.iter().any(String::is_empty) {
+///             return Err("must be tags separated by commas".into());
+///         }
+///         Ok(Tags(tags))
+///     }
+/// }
+///
+/// #[derive(Configuration)]
+/// pub struct Config {
+///     pub tags: Tags,
+/// }
+///
+/// let config = Config::from_map(&connector_core::testing::configuration_map(json!({"tags": "a, b"})));
+/// assert_eq!(config.unwrap().tags, Tags(vec!["a".into(), "b".into()]));
+/// let refused = Config::from_map(&connector_core::testing::configuration_map(json!({"tags": "a,,b"})));
+/// // The value is quoted back because the field is not secret.
+/// assert_eq!(
+///     refused.err().unwrap().to_string(),
+///     r#"invalid configuration: `tags` must be tags separated by commas, not "a,,b""#
+/// );
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be read from a configuration value",
     note = "a configuration field must be String, an integer, a float, bool, an enum with \
