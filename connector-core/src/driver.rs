@@ -191,17 +191,20 @@ pub async fn run_until<C: Connector, S: Sink>(
     }
     drop(ops);
 
-    let drained = drain.await.expect("the sink thread does not panic");
-    let outcome = match (drained.result, connector_result) {
-        (Err(error), _) => Err(SyncError::Sink(error)),
+    let Drained {
+        sink,
+        report,
+        task,
+        result,
+    } = drain.await.expect("the sink thread does not panic");
+    let outcome = match (result, connector_result, task) {
+        (Err(error), _, _) => Err(SyncError::Sink(error)),
         // The error `Operations::task` returned: the task that went to the sink is the outcome.
-        (Ok(()), Err(SyncError::Connector(_))) if drained.task.is_some() => {
-            Err(SyncError::Task(drained.task.unwrap_or_default()))
-        }
-        (Ok(()), Err(error)) => Err(error),
-        (Ok(()), Ok(())) => Ok(drained.report),
+        (Ok(()), Err(SyncError::Connector(_)), Some(task)) => Err(SyncError::Task(task)),
+        (Ok(()), Err(error), _) => Err(error),
+        (Ok(()), Ok(()), _) => Ok(report),
     };
-    (drained.sink, outcome)
+    (sink, outcome)
 }
 
 type Prepared<C> = (
