@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 
 use crate::config::{ConfigError, Configuration, ConfigurationMap};
 use crate::connector::Connector;
+use crate::destination::{DeclarationError, declared};
 use crate::operations::{CHANNEL_BATCHES, Message, Operations};
 use crate::record::{Record, RecordKind};
 use crate::schema::{TableRef, TableSchema};
@@ -134,6 +135,9 @@ pub enum SyncError {
     /// The sync stopped with a task for the user ([`Operations::task`]): the task's message.
     #[error("the sync stopped with a task for the user: {0}")]
     Task(String),
+    /// The connector's declared tables are refused (checked before the sync starts).
+    #[error("the declared tables are refused: {0}")]
+    Declaration(#[from] DeclarationError),
     /// The connector returned an error.
     #[error("the sync failed: {0:#}")]
     Connector(anyhow::Error),
@@ -228,6 +232,8 @@ async fn prepare<C: Connector>(
         .collect();
     let mut tables: Vec<TableRef> = C::tables().into_iter().map(TableRef::Static).collect();
     tables.extend(runtime.iter().cloned());
+    let schemas: Vec<TableSchema> = tables.iter().map(|t| TableSchema::clone(t)).collect();
+    declared::check(&schemas)?;
     Ok((config, state, tables, runtime))
 }
 
@@ -348,9 +354,28 @@ impl fmt::Display for Counts {
     }
 }
 
-/// The declared tables of a connector with their run-time ones, for `schema` and the Schema RPC.
-pub async fn declared_tables<C: Connector>(config: &C::Config) -> anyhow::Result<Vec<TableSchema>> {
+/// Why a connector's tables could not be listed.
+#[derive(Debug, thiserror::Error)]
+pub enum TablesError {
+    /// The schema function failed.
+    #[error("the schema function failed: {0:#}")]
+    SchemaFunction(anyhow::Error),
+    /// The declared tables are refused (the same check and message as a sync's).
+    #[error("the declared tables are refused: {0}")]
+    Declaration(#[from] DeclarationError),
+}
+
+/// The declared tables of a connector with their run-time ones, checked, for `schema` and the
+/// Schema RPC.
+pub async fn declared_tables<C: Connector>(
+    config: &C::Config,
+) -> Result<Vec<TableSchema>, TablesError> {
     let mut tables: Vec<TableSchema> = C::tables().into_iter().cloned().collect();
-    tables.extend(C::discover(config).await?);
+    tables.extend(
+        C::discover(config)
+            .await
+            .map_err(TablesError::SchemaFunction)?,
+    );
+    declared::check(&tables)?;
     Ok(tables)
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 /// Each top-level module and its layer.
 const LAYERS: &[(&str, u8)] = &[
     ("config", 1),
+    ("decimal", 1),
     ("destination", 1),
     ("macros", 1),
     ("naming", 1),

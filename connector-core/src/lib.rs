@@ -37,6 +37,7 @@
 // The layers, each using only the layers before it:
 // 1. the model: what a connector declares and emits, and the destination's rules for it.
 mod config;
+mod decimal;
 mod destination;
 mod macros;
 pub mod naming;
@@ -69,6 +70,7 @@ pub use config::{
     NoConfiguration, SetupTest, TextField,
 };
 pub use connector::{Connector, NoState};
+pub use decimal::{Decimal, DecimalError};
 pub use driver::{Counts, SyncError, SyncReport};
 pub use macros::{Configuration, Dropdown, state, sync, table};
 pub use operations::Operations;
@@ -92,12 +94,11 @@ pub use {anyhow, chrono, rust_decimal, serde, serde_json, tokio};
 /// What a connector's code needs, in one `use connector_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Column, Configuration, DataType, Declared, Dropdown, Operations, Result, Row, TableSchema,
-        Value, state, sync, table,
+        Column, Configuration, DataType, Decimal, Declared, Dropdown, Operations, Result, Row,
+        TableSchema, Value, state, sync, table,
     };
     pub use anyhow::{Context as _, anyhow, bail, ensure};
     pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-    pub use rust_decimal::Decimal;
     pub use serde_json::{self, json};
 }
 

@@ -143,6 +143,12 @@ enum EmitState<'a> {
     Waiting(BoxFuture<'a, crate::Result<()>>),
 }
 
+impl Emit<'_> {
+    fn failed(error: impl Into<anyhow::Error>) -> Emit<'static> {
+        Emit(EmitState::Ready(Some(Err(error.into()))))
+    }
+}
+
 impl Future for Emit<'_> {
     type Output = crate::Result<()>;
 
@@ -180,11 +186,19 @@ impl<C> Operations<C> {
 
     /// Inserts the row, or replaces the row with the same primary key.
     pub fn upsert<T: Declared<C>>(&self, row: T) -> Emit<'_> {
-        let cells = Cells::All(row.into_cells());
+        let schema = T::schema();
+        let mut cells = row.into_cells();
+        let checked = cells
+            .iter_mut()
+            .enumerate()
+            .try_for_each(|(index, value)| check_typed_cell(schema, index, value));
+        if let Err(error) = checked {
+            return Emit::failed(error);
+        }
         self.emit(Record {
-            table: TableRef::Static(T::schema()),
+            table: TableRef::Static(schema),
             kind: RecordKind::Upsert,
-            cells,
+            cells: Cells::All(cells),
         })
     }
 
@@ -195,12 +209,15 @@ impl<C> Operations<C> {
         P: Patch,
         P::Table: Declared<C>,
     {
-        let cells = Cells::Indexed(patch.into_cells());
-        let table = TableRef::Static(<P::Table as crate::Table>::schema());
+        let schema = <P::Table as crate::Table>::schema();
+        let mut cells = patch.into_cells();
+        if let Err(error) = check_indexed_cells(schema, &mut cells) {
+            return Emit::failed(error);
+        }
         self.emit(Record {
-            table,
+            table: TableRef::Static(schema),
             kind: RecordKind::Update,
-            cells,
+            cells: Cells::Indexed(cells),
         })
     }
 
@@ -210,12 +227,15 @@ impl<C> Operations<C> {
         K: Key,
         K::Table: Declared<C>,
     {
-        let cells = Cells::Indexed(key.into_cells());
-        let table = TableRef::Static(<K::Table as crate::Table>::schema());
+        let schema = <K::Table as crate::Table>::schema();
+        let mut cells = key.into_cells();
+        if let Err(error) = check_indexed_cells(schema, &mut cells) {
+            return Emit::failed(error);
+        }
         self.emit(Record {
-            table,
+            table: TableRef::Static(schema),
             kind: RecordKind::Delete,
-            cells,
+            cells: Cells::Indexed(cells),
         })
     }
 
@@ -427,6 +447,35 @@ pub(crate) fn state_json<S: Serialize + ?Sized>(state: &S) -> crate::Result<Stri
         bail!("the state must serialize to a JSON object, not `{value}`");
     }
     Ok(value.to_string())
+}
+
+/// Checks a cell of a `#[table]` row against its declared type where the field's Rust type does
+/// not already guarantee the fit: a DECIMAL's precision and scale (the value is rounded to the
+/// scale, and refused past the precision) and a JSON column's document. This runs where the row
+/// is made, so every mode (`debug`, `serve`, tests) refuses the same row with the same message.
+#[inline]
+fn check_typed_cell(table: &TableSchema, index: usize, value: &mut Value) -> Result<(), FitError> {
+    if !matches!(value, Value::Decimal(_) | Value::Json(_)) {
+        return Ok(());
+    }
+    let column = &table.columns[index];
+    let Some(data_type) = column.data_type else {
+        return Ok(());
+    };
+    let taken = std::mem::replace(value, Value::Null);
+    *value = taken.coerce_to(data_type).map_err(|why| FitError {
+        table: table.qualified_name(),
+        column: column.name.to_string(),
+        why,
+    })?;
+    Ok(())
+}
+
+/// [`check_typed_cell`] for the `(column index, value)` cells of a patch or a key.
+fn check_indexed_cells(table: &TableSchema, cells: &mut [(u16, Value)]) -> Result<(), FitError> {
+    cells
+        .iter_mut()
+        .try_for_each(|(index, value)| check_typed_cell(table, usize::from(*index), value))
 }
 
 /// Checks a run-time row against its table before it leaves the sync, with the destination's

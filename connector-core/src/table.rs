@@ -8,8 +8,8 @@
 //! compile with the list of the accepted ones.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use rust_decimal::Decimal;
 
+use crate::decimal::Decimal;
 use crate::schema::{DataType, TableSchema};
 use crate::value::Value;
 
@@ -86,8 +86,9 @@ pub trait Declared<C>: Table {}
     message = "`{Self}` has no Fivetran type",
     label = "not a column type",
     note = "a `#[table]` field must be one of: bool, i8, i16, i32, i64, u8, u16, u32, \
-            rust_decimal::Decimal, f32, f64, chrono::NaiveDate, chrono::NaiveDateTime, \
-            chrono::DateTime<Utc>, Vec<u8>, String, serde_json::Value, or an Option of one of them"
+            connector_core::Decimal, rust_decimal::Decimal, f32, f64, chrono::NaiveDate, \
+            chrono::NaiveDateTime, chrono::DateTime<Utc>, Vec<u8>, String, serde_json::Value, \
+            or an Option of one of them"
 )]
 pub trait ColumnType {
     /// The column's Fivetran type.
@@ -122,6 +123,7 @@ column_types! {
     i64 => DataType::Long,
     u32 => DataType::Long,
     Decimal => DataType::DEFAULT_DECIMAL,
+    rust_decimal::Decimal => DataType::DEFAULT_DECIMAL,
     f32 => DataType::Float,
     f64 => DataType::Double,
     NaiveDate => DataType::NaiveDate,
@@ -198,11 +200,14 @@ impl<T: XmlColumn> XmlColumn for Option<T> {
     }
 }
 
-/// A field that `#[column(decimal(p, s))]` applies to: a `Decimal`.
+/// A field that `#[column(decimal(p, s))]` applies to: a [`Decimal`] (or a
+/// `rust_decimal::Decimal`).
 #[diagnostic::on_unimplemented(
-    message = "`#[column(decimal(..))]` needs a `rust_decimal::Decimal` field, not `{Self}`"
+    message = "`#[column(decimal(..))]` needs a `connector_core::Decimal` field, not `{Self}`"
 )]
 pub trait DecimalColumn: ColumnType {}
 
 impl DecimalColumn for Decimal {}
 impl DecimalColumn for Option<Decimal> {}
+impl DecimalColumn for rust_decimal::Decimal {}
+impl DecimalColumn for Option<rust_decimal::Decimal> {}

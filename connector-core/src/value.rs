@@ -8,7 +8,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::decimal::Decimal;
 
 use crate::schema::DataType;
 
@@ -25,7 +26,7 @@ pub enum Value {
     Int(i32),
     /// LONG.
     Long(i64),
-    /// DECIMAL.
+    /// DECIMAL: up to 38 digits, exactly.
     Decimal(Decimal),
     /// FLOAT.
     Float(f32),
@@ -117,7 +118,7 @@ impl Value {
             (DataType::Long, v) => Value::Long(v.as_i64().ok_or_else(fail)?),
             (DataType::Decimal { precision, scale }, v) => {
                 let d = v.as_decimal().ok_or_else(fail)?;
-                Value::Decimal(fit_decimal(d, precision, scale).ok_or_else(fail)?)
+                Value::Decimal(d.fit(precision, scale).ok_or_else(fail)?)
             }
             (DataType::Float, v) => Value::Float(v.as_f64().ok_or_else(fail)? as f32),
             (DataType::Double, v) => Value::Double(v.as_f64().ok_or_else(fail)?),
@@ -163,7 +164,7 @@ impl Value {
             Value::Short(i) => Some(i64::from(*i)),
             Value::Int(i) => Some(i64::from(*i)),
             Value::Long(i) => Some(*i),
-            Value::Decimal(d) if d.fract().is_zero() => i64::try_from(*d).ok(),
+            Value::Decimal(d) => d.to_i64(),
             Value::String(s) => s.trim().parse().ok(),
             _ => None,
         }
@@ -173,11 +174,10 @@ impl Value {
         match self {
             Value::Short(_) | Value::Int(_) | Value::Long(_) => self.as_i64().map(Decimal::from),
             Value::Decimal(d) => Some(*d),
-            Value::Float(f) => Decimal::from_f64_retain(f64::from(*f)),
-            Value::Double(f) => Decimal::from_f64_retain(*f),
-            Value::String(s) => Decimal::from_str(s.trim())
-                .or_else(|_| Decimal::from_scientific(s.trim()))
-                .ok(),
+            // An `f32` by its own shortest text (`0.1`), not by the wider `f64` it widens to.
+            Value::Float(f) if f.is_finite() => Decimal::from_str(&format!("{f:e}")).ok(),
+            Value::Double(f) => Decimal::from_f64(*f).ok(),
+            Value::String(s) => Decimal::from_str(s.trim()).ok(),
             _ => None,
         }
     }
@@ -185,7 +185,7 @@ impl Value {
     fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Short(_) | Value::Int(_) | Value::Long(_) => self.as_i64().map(|i| i as f64),
-            Value::Decimal(d) => f64::try_from(*d).ok(),
+            Value::Decimal(d) => Some(d.to_f64()),
             Value::Float(f) => Some(f64::from(*f)),
             Value::Double(f) => Some(*f),
             Value::String(s) => s.trim().parse().ok(),
@@ -249,19 +249,6 @@ fn describe(data_type: Option<DataType>) -> String {
     }
 }
 
-/// Rounds half-up (away from zero) to `scale` and checks that at most `precision` digits remain.
-pub(crate) fn fit_decimal(d: Decimal, precision: u8, scale: u8) -> Option<Decimal> {
-    let mut rounded =
-        d.round_dp_with_strategy(u32::from(scale), RoundingStrategy::MidpointAwayFromZero);
-    rounded.rescale(u32::from(scale));
-    // The integer digits are the mantissa's digits above its scale. (`rescale` stops short of
-    // `scale` when the mantissa would pass rust_decimal's 96 bits, so its own scale is used.)
-    let mantissa = rounded.mantissa().unsigned_abs();
-    let digits = mantissa.checked_ilog10().map_or(0, |log| log as usize + 1);
-    let integer_digits = digits.saturating_sub(rounded.scale() as usize);
-    (integer_digits + usize::from(scale) <= usize::from(precision)).then_some(rounded)
-}
-
 fn parse_naive_datetime(text: &str) -> Option<NaiveDateTime> {
     let text = text.trim();
     [
@@ -315,7 +302,9 @@ value_from! {
     u16 => Int,
     i64 => Long,
     u32 => Long,
+    u64 => Decimal,
     Decimal => Decimal,
+    rust_decimal::Decimal => Decimal,
     f32 => Float,
     f64 => Double,
     NaiveDate => NaiveDate,

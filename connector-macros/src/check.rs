@@ -13,7 +13,7 @@ use crate::model::{self, Column, ColumnKind, ConfigField, Read, SetupTest};
 const REFUSED_INTEGERS: &[(&str, &str)] = &[
     (
         "u64",
-        "use `i64` if values stay below 2^63, or `rust_decimal::Decimal`",
+        "use `i64` if values stay below 2^63, or `connector_core::Decimal`",
     ),
     (
         "usize",
@@ -23,8 +23,8 @@ const REFUSED_INTEGERS: &[(&str, &str)] = &[
         "isize",
         "its width depends on the platform; use `i32` or `i64`",
     ),
-    ("i128", "use `rust_decimal::Decimal`"),
-    ("u128", "use `rust_decimal::Decimal`"),
+    ("i128", "use `connector_core::Decimal`"),
+    ("u128", "use `connector_core::Decimal`"),
 ];
 
 /// DECIMAL's precision range at Fivetran.

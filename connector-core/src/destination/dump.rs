@@ -6,8 +6,8 @@
 //! (docs/warehouse.md, "The canonical dump".)
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use rust_decimal::Decimal;
 
+use crate::decimal::Decimal;
 use crate::schema::DataType;
 use crate::value::Value;
 
@@ -84,27 +84,7 @@ pub fn text(value: &Value, data_type: DataType) -> String {
 
 /// Exactly `scale` digits after the point, as DuckDB prints a DECIMAL(p, scale).
 fn decimal_text(d: Decimal, scale: u8) -> String {
-    let scale = u32::from(scale);
-    let d = if d.scale() > scale {
-        d.round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-    } else {
-        d
-    };
-    // In i128: a 96-bit mantissa at a larger scale may need up to 38 digits.
-    let mantissa = 10i128
-        .checked_pow(scale - d.scale())
-        .and_then(|factor| d.mantissa().checked_mul(factor));
-    let Some(mantissa) = mantissa else {
-        return d.to_string();
-    };
-    let digits = mantissa.unsigned_abs().to_string();
-    let sign = if mantissa < 0 { "-" } else { "" };
-    if scale == 0 {
-        return format!("{sign}{digits}");
-    }
-    let digits = format!("{digits:0>width$}", width = scale as usize + 1);
-    let (integer, fraction) = digits.split_at(digits.len() - scale as usize);
-    format!("{sign}{integer}.{fraction}")
+    d.rescale(u32::from(scale)).unwrap_or(d).to_string()
 }
 
 /// A FLOAT or DOUBLE as DuckDB prints it (as Python's `repr` does): the shortest digits that

@@ -12,15 +12,19 @@
 //!   source names land in one column;
 //! - [`types`]: Fivetran types as DuckDB types, fitting a value to a declared type, widening an
 //!   inferred one;
+//! - [`declared`]: the tables a connector declares, checked before any sync or `schema` uses
+//!   them (names, collisions, schemas, DECIMAL ranges);
 //! - [`keys`]: the primary-key checks and their one error text;
 //! - [`dump`]: the canonical text of a warehouse that the golden files hold.
 
 pub mod columns;
+pub mod declared;
 pub mod dump;
 pub mod keys;
 pub mod system;
 pub mod types;
 
 pub use columns::Columns;
+pub use declared::DeclarationError;
 pub use keys::KeyError;
 pub use types::FitError;

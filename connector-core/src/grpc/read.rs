@@ -7,9 +7,9 @@ use std::str::FromStr as _;
 
 use chrono::{DateTime, Utc};
 use prost::encoding::decode_varint;
-use rust_decimal::Decimal;
 
 use super::records::Records;
+use crate::decimal::Decimal;
 use crate::proto;
 use crate::proto::value_type::Inner;
 use crate::record::RecordKind;
@@ -101,9 +101,7 @@ pub(crate) fn short(n: i32) -> Result<i16, WireError> {
 
 /// A DECIMAL value from its text on the wire.
 pub(crate) fn decimal(text: &str) -> Result<Decimal, WireError> {
-    Decimal::from_str(text)
-        .or_else(|_| Decimal::from_scientific(text))
-        .map_err(|_| WireError::NotDecimal(text.to_string()))
+    Decimal::from_str(text).map_err(|_| WireError::NotDecimal(text.to_string()))
 }
 
 /// The instant of a protobuf `Timestamp`.

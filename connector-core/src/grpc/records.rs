@@ -11,6 +11,7 @@ use prost::encoding::{
 use prost::{DecodeError, Message};
 
 use super::wire;
+use crate::decimal::Decimal;
 use crate::record::{Record, RecordKind};
 use crate::value::Value;
 
@@ -152,18 +153,13 @@ fn put_timestamp(tag: u32, seconds: i64, nanos: u32, buf: &mut Vec<u8>) {
 /// `d` as its `Display` writes it (the mantissa's digits, a point `scale` digits from the right,
 /// a leading zero before it), with plain integer arithmetic when the mantissa fits in 64 bits: a
 /// decimal column is text on the wire, and `Display` was a tenth of the server's encoding time.
-fn decimal_text(d: &rust_decimal::Decimal, text: &mut String) {
+fn decimal_text(d: &Decimal, text: &mut String) {
     use std::fmt::Write as _;
     let mantissa = d.mantissa();
     let Ok(mut rest) = u64::try_from(mantissa.unsigned_abs()) else {
         let _ = write!(text, "{d}");
         return;
     };
-    if mantissa == 0 {
-        // Zero keeps `Display`'s own spelling (a negative zero is possible).
-        let _ = write!(text, "{d}");
-        return;
-    }
     let mut digits = [0u8; 20];
     let mut len = 0;
     while rest > 0 {
@@ -299,7 +295,6 @@ impl Message for Records {
 mod tests {
     use super::*;
     use crate::proto;
-    use rust_decimal::Decimal;
 
     #[test]
     fn decimals_are_written_as_display_writes_them() {
@@ -323,7 +318,7 @@ mod tests {
             i64::MIN + 1,
         ];
         for mantissa in mantissas {
-            for scale in [0, 1, 2, 3, 4, 5, 9, 10, 18, 19, 20, 28] {
+            for scale in [0, 1, 2, 3, 4, 5, 9, 10, 18, 19, 20, 28, 38] {
                 let d = Decimal::new(mantissa, scale);
                 text.clear();
                 decimal_text(&d, &mut text);
@@ -333,6 +328,8 @@ mod tests {
         for wide in [
             "79228162514264337593543950335",
             "-0.0000000000000000000000000001",
+            "1234567890123456789012345678.0123456789",
+            "-99999999999999999999999999999999999999",
         ] {
             let d: Decimal = wide.parse().unwrap();
             text.clear();

@@ -20,7 +20,7 @@ use super::sink::{self, GrpcSink};
 use super::{log, wire};
 use crate::config::{Configuration, ConfigurationMap, Redactor};
 use crate::connector::Connector;
-use crate::driver::{self, SyncError};
+use crate::driver::{self, SyncError, TablesError};
 use crate::proto;
 use crate::proto::source_connector_server::{SourceConnector, SourceConnectorServer};
 
@@ -241,16 +241,19 @@ impl<C: Connector> SourceConnector for Service<C> {
             C::Config::from_map(&map).map_err(|e| Status::invalid_argument(e.to_string()))?;
         let schema_redactor = redactor.clone();
         let tables = guarded(&redactor, async move {
-            driver::declared_tables::<C>(&config).await.map_err(|e| {
-                Status::internal(
-                    schema_redactor.redact(&format!("the schema function failed: {e:#}")),
-                )
-            })
+            driver::declared_tables::<C>(&config)
+                .await
+                .map_err(|e| match e {
+                    TablesError::SchemaFunction(_) => {
+                        Status::internal(schema_redactor.redact(&e.to_string()))
+                    }
+                    TablesError::Declaration(_) => {
+                        Status::failed_precondition(schema_redactor.redact(&e.to_string()))
+                    }
+                })
         })
         .await?;
-        let response = wire::schema_response(&tables)
-            .map_err(|why| Status::failed_precondition(why.to_string()))?;
-        Ok(Response::new(response))
+        Ok(Response::new(wire::schema_response(&tables)))
     }
 
     type UpdateStream = sink::UpdateStream;
@@ -307,11 +310,13 @@ impl<C: Connector> SourceConnector for Service<C> {
                 }
                 Ok((_, Err(error))) => {
                     let message = redactor.redact(&error.to_string());
-                    tracing::error!("sync failed: {message}");
+                    // The message says what failed (`the sync failed: ...`): no second prefix.
+                    tracing::error!("{message}");
                     match error {
                         SyncError::Configuration(_) | SyncError::State(_) => {
                             Status::invalid_argument(message)
                         }
+                        SyncError::Declaration(_) => Status::failed_precondition(message),
                         _ => Status::internal(message),
                     }
                 }

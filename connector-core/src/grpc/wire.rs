@@ -59,27 +59,11 @@ fn text_field(text: TextField) -> proto::TextField {
     }
 }
 
-/// Tables where some name a schema and some do not: the `Schema` answer cannot say that.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "some tables name a schema and some do not ({}); give every table a schema or none",
-    unnamed.join(", ")
-)]
-pub struct MixedSchemas {
-    /// The tables without a schema.
-    pub unnamed: Vec<String>,
-}
-
-/// The `Schema` answer: a table list when no table names a schema, a schema list when every
-/// table does. A mix cannot be said on the wire and is refused.
-pub fn schema_response(tables: &[TableSchema]) -> Result<proto::SchemaResponse, MixedSchemas> {
+/// The `Schema` answer: a schema list when the tables name schemas, a table list when they do
+/// not. The tables were checked (`destination::declared`), so either all name one or none does.
+pub fn schema_response(tables: &[TableSchema]) -> proto::SchemaResponse {
     use proto::schema_response::Response;
-    let named = tables.iter().filter(|t| t.schema.is_some()).count();
-    let response = if named == 0 {
-        Response::WithoutSchema(proto::TableList {
-            tables: tables.iter().map(table).collect(),
-        })
-    } else if named == tables.len() {
+    let response = if tables.iter().any(|t| t.schema.is_some()) {
         let mut schemas: Vec<proto::Schema> = Vec::new();
         for t in tables {
             let name = t.schema.as_deref().unwrap_or_default();
@@ -93,17 +77,14 @@ pub fn schema_response(tables: &[TableSchema]) -> Result<proto::SchemaResponse, 
         }
         Response::WithSchema(proto::SchemaList { schemas })
     } else {
-        let unnamed = tables
-            .iter()
-            .filter(|t| t.schema.is_none())
-            .map(|t| t.name.to_string())
-            .collect();
-        return Err(MixedSchemas { unnamed });
+        Response::WithoutSchema(proto::TableList {
+            tables: tables.iter().map(table).collect(),
+        })
     };
-    Ok(proto::SchemaResponse {
+    proto::SchemaResponse {
         selection_not_supported: Some(false),
         response: Some(response),
-    })
+    }
 }
 
 /// A table as the protocol declares it. A column whose type is inferred from values is sent as
@@ -254,17 +235,10 @@ mod tests {
     }
 
     #[test]
-    fn mixed_schemas_are_refused_and_named_ones_grouped() {
+    fn tables_of_one_schema_are_grouped() {
         let a = TableSchema::new("a").in_schema("s1");
         let b = TableSchema::new("b").in_schema("s1");
-        let c = TableSchema::new("c");
-        assert!(
-            schema_response(&[a.clone(), c])
-                .unwrap_err()
-                .to_string()
-                .contains("(c)")
-        );
-        let response = schema_response(&[a, b]).unwrap();
+        let response = schema_response(&[a, b]);
         let Some(proto::schema_response::Response::WithSchema(list)) = response.response else {
             panic!("a schema list")
         };

@@ -15,6 +15,7 @@ use duckdb::arrow::datatypes::{Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 
 use super::table::StagedRow;
+use crate::decimal::Decimal;
 use crate::schema::DataType;
 use crate::value::Value;
 
@@ -148,22 +149,11 @@ fn column(
     })
 }
 
-/// The decimal's digits at `scale`, as Arrow's Decimal128 holds them. Computed in i128, since
-/// rust_decimal's `rescale` stops short of `scale` when its 96-bit mantissa would overflow
-/// (100000000000 at scale 18 needs 30 digits); the value already fits its column (see
-/// `fit_decimal`), which holds at most 38 digits.
-fn mantissa_at(d: rust_decimal::Decimal, scale: u8) -> anyhow::Result<i128> {
-    let mut d = d;
-    if d.scale() > u32::from(scale) {
-        d = d.round_dp_with_strategy(
-            u32::from(scale),
-            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-        );
-    }
-    let missing = u32::from(scale) - d.scale();
-    10i128
-        .checked_pow(missing)
-        .and_then(|factor| d.mantissa().checked_mul(factor))
+/// The decimal's digits at `scale`, as Arrow's Decimal128 holds them. The value already fits
+/// its column (the declared type was checked where the row was made), so this only rescales.
+fn mantissa_at(d: Decimal, scale: u8) -> anyhow::Result<i128> {
+    d.rescale(u32::from(scale))
+        .map(Decimal::mantissa)
         .ok_or_else(|| anyhow::anyhow!("a DECIMAL value does not fit 38 digits at scale {scale}"))
 }
 
@@ -175,14 +165,14 @@ fn days_since_epoch(date: chrono::NaiveDate) -> anyhow::Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::mantissa_at;
-    use rust_decimal::Decimal;
+    use crate::decimal::Decimal;
 
     #[test]
     fn decimals_keep_their_value_at_any_scale_up_to_38_digits() {
         let d = |text: &str| text.parse::<Decimal>().unwrap();
         assert_eq!(mantissa_at(d("1.5"), 4).unwrap(), 15_000);
         assert_eq!(mantissa_at(d("-0.00015"), 4).unwrap(), -2);
-        // Past what rust_decimal's own rescale can hold (30 digits at scale 18).
+        // 30 digits at scale 18, and all 38.
         assert_eq!(
             mantissa_at(d("100000000000"), 18).unwrap(),
             100_000_000_000 * 10i128.pow(18)
@@ -190,6 +180,10 @@ mod tests {
         assert_eq!(
             mantissa_at(d("-12345678901.123456789"), 18).unwrap(),
             -12_345_678_901_123_456_789 * 10i128.pow(9)
+        );
+        assert_eq!(
+            mantissa_at(d("1234567890123456789012345678.0123456789"), 10).unwrap(),
+            12_345_678_901_234_567_890_123_456_780_123_456_789
         );
     }
 }
