@@ -1,34 +1,103 @@
-//! Fivetran naming rules: how a source name becomes a destination name.
+//! Fivetran naming: how a source name becomes a destination schema, table or column name.
 //!
-//! Both the `connector-macros` crate (at compile time, to reject colliding names) and the
+//! Both `connector-macros` (at compile time, to reject colliding and reserved names) and the
 //! `connector-core` runtime use this crate, so the two always agree.
 //!
-//! The rules, applied in this order:
+//! # The rule
 //!
-//! 1. **Transliterate** non-ASCII text and drop accents (`Città` → `Citta`, `ß` → `ss`).
-//!    Characters with no transliteration become `_`. When one capital becomes several letters,
-//!    they take the case of the next source letter (`Æther` → `Aether`, `ЖУК` → `ZHUK`), so a
-//!    single source letter never creates a camelCase boundary in rule 3.
-//! 2. **Replace** every character that is not an ASCII letter, digit or `_` by `_`
-//!    (`user-data` → `user_data`, `place name` → `place_name`).
-//! 3. **Split camelCase**: insert `_` at a lower→Upper boundary (`userData` → `user_Data`),
-//!    at a digit→Upper boundary (`address2Line` → `address2_Line`) and before the last capital
-//!    of a run of capitals followed by a lower-case letter (`HTTPServer` → `HTTP_Server`).
-//!    Letters and digits are otherwise not split (`address2`, `v2`, `Address2`).
-//! 4. **Collapse** runs of `_` into one (`a__b` → `a_b`).
-//! 5. **Lower-case** everything.
-//! 6. **Prefix** `_` when the name starts with a digit (`2fa` → `_2fa`).
-//! 7. **Tables and schemas only**: drop leading underscores that precede a letter
-//!    (`_users` → `users`), but keep them before a digit (`_2fa`) or when nothing follows (`_`).
+//! Fivetran documents these steps for the Connector SDK, applied in this order to the names in
+//! `schema()` and in every operation
+//! (<https://fivetran.com/docs/connector-sdk/troubleshooting/schema-table-name-normalization>):
 //!
-//! Trailing underscores are kept (`name_` → `name_`), and an empty name stays empty.
+//! 1. Transliterate non-ASCII characters and remove accent marks.
+//! 2. Replace every character that is not a letter, digit or `_` by `_`.
+//! 3. Split camelCase into snake_case.
+//! 4. Collapse runs of `_` into one.
+//! 5. Lower-case.
+//! 6. Prefix `_` to a name that starts with a digit.
+//! 7. Tables only: drop leading underscores that are followed by a letter.
+//!
+//! The same page's example: `userData`, `user-data` and `user.data` all become `user_data`, one
+//! table.
+//!
+//! Fivetran's documents say no more than that; the following readings are ours.
+//!
+//! - Step 1 transliterates with `deunicode` (`Straße` → `strasse`, `Москва` → `moskva`,
+//!   `北京` → `bei_jing`). A character with no transliteration becomes `_`. When one capital
+//!   becomes several letters, they take the case of the next source letter (`Æther` → `aether`,
+//!   `ЖУК` → `zhuk`), so that one source letter never makes a camelCase boundary.
+//! - Step 3: a capital starts a new word when it follows a lower-case letter (`userData`) or a
+//!   digit (`address2Line` → `address2_line`, `A1b2C3` → `a1b2_c3`), and a run of capitals
+//!   followed by a lower-case letter ends one letter early (`HTTPServer` → `http_server`).
+//!   Nothing else splits: not a letter followed by a digit (`address2`), not a digit followed
+//!   by a lower-case letter (`2fa`). Fivetran documents no rule for digits other than step 6;
+//!   a capital after a digit starts a word because that is what a capital means in camelCase.
+//! - Step 3 comes before step 6, as Fivetran lists them, so `2FA` → `_2_fa`.
+//! - Schemas follow the table rules, step 7 included.
+//! - Trailing underscores stay (`name_`), and an empty name stays empty (the destination then
+//!   refuses it).
+//! - Names are not made unique: two source names may give one destination name, and what
+//!   happens then is the destination's rule (docs/warehouse.md, "Names").
+//!
+//! The names of Fivetran's system columns start with [`RESERVED_COLUMN_PREFIX`]; a source column
+//! whose destination name starts with it is refused ([`is_reserved_column`]; ours, see
+//! docs/warehouse.md).
+//!
+//! # Cases
 //!
 //! ```
-//! use connector_naming::{column_name, table_name};
+//! use connector_naming::{column_name, is_reserved_column, schema_name, table_name};
 //!
-//! assert_eq!(column_name("updatedAt"), "updated_at");
+//! // Separators and camelCase (steps 2 to 5).
+//! assert_eq!(table_name("userData"), "user_data");
+//! assert_eq!(table_name("user-data"), "user_data");
+//! assert_eq!(table_name("user.data"), "user_data");
+//! assert_eq!(column_name("place name"), "place_name");
+//! assert_eq!(column_name("a.-/ b"), "a_b");
+//! assert_eq!(column_name("USER_ID"), "user_id");
+//! // Acronyms.
+//! assert_eq!(column_name("ID"), "id");
+//! assert_eq!(column_name("UserID"), "user_id");
+//! assert_eq!(column_name("HTTPServer"), "http_server");
+//! assert_eq!(column_name("getHTTPResponseCode"), "get_http_response_code");
+//! // Digits after letters do not split.
+//! assert_eq!(column_name("address2"), "address2");
+//! assert_eq!(column_name("Address2"), "address2");
+//! assert_eq!(column_name("sha256sum"), "sha256sum");
+//! // A capital after a digit starts a word.
+//! assert_eq!(column_name("address2Line"), "address2_line");
+//! assert_eq!(column_name("A1b2C3"), "a1b2_c3");
+//! assert_eq!(column_name("HTTP2Server"), "http2_server");
+//! // Leading digits (step 6, after step 3).
+//! assert_eq!(column_name("2fa"), "_2fa");
+//! assert_eq!(column_name("2FA"), "_2_fa");
+//! assert_eq!(column_name("123"), "_123");
+//! assert_eq!(table_name("2 factor"), "_2_factor");
+//! // Accents (step 1).
+//! assert_eq!(column_name("Città"), "citta");
+//! assert_eq!(column_name("Straße"), "strasse");
+//! assert_eq!(column_name("naïveCafé"), "naive_cafe");
+//! // Non-Latin letters (step 1).
+//! assert_eq!(column_name("Москва"), "moskva");
+//! assert_eq!(column_name("ЖУК"), "zhuk");
+//! assert_eq!(column_name("北京"), "bei_jing");
+//! assert_eq!(column_name("prix (€)"), "prix_eur_");
+//! // Underscores: columns keep leading ones, tables and schemas drop them before a letter.
 //! assert_eq!(column_name("_users"), "_users");
 //! assert_eq!(table_name("_users"), "users");
+//! assert_eq!(schema_name("_staging"), "staging");
+//! assert_eq!(table_name("__x"), "x");
+//! assert_eq!(table_name("_2fa"), "_2fa");
+//! assert_eq!(column_name("name_"), "name_");
+//! assert_eq!(column_name("$$"), "_");
+//! // The reserved prefix.
+//! assert!(is_reserved_column(&column_name("_fivetran_synced")));
+//! assert!(is_reserved_column(&column_name("_Fivetran Deleted")));
+//! assert!(!is_reserved_column(&column_name("fivetranSynced")));
+//! assert_eq!(table_name("_fivetran_synced"), "fivetran_synced");
+//! // Empty.
+//! assert_eq!(column_name(""), "");
+//! assert_eq!(table_name(""), "");
 //! ```
 
 use std::borrow::Cow;
@@ -52,7 +121,7 @@ pub fn is_reserved_column(destination: &str) -> bool {
 
 /// Destination name of a table (Fivetran naming).
 ///
-/// Follows the column rules, then drops leading underscores that precede a letter.
+/// Follows the column rules, then drops leading underscores that precede a letter (step 7).
 ///
 /// ```
 /// use connector_naming::table_name;
@@ -101,7 +170,7 @@ pub fn schema_name(source: &str) -> String {
     table_name(source)
 }
 
-/// Rule 1: transliterate to ASCII; borrows when the source is already ASCII.
+/// Step 1: transliterate to ASCII; borrows when the source is already ASCII.
 fn transliterate(source: &str) -> Cow<'_, str> {
     if source.is_ascii() {
         return Cow::Borrowed(source);
@@ -131,10 +200,10 @@ fn transliterate(source: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Rules 1–6, shared by every kind of name.
+/// Steps 1 to 6, shared by every kind of name.
 fn normalize(source: &str) -> String {
     let ascii = transliterate(source);
-    // Rule 2: anything but an ASCII letter, digit or `_` becomes `_`.
+    // Step 2: anything but an ASCII letter, digit or `_` becomes `_`.
     let bytes: Vec<u8> = ascii
         .bytes()
         .map(|b| if b.is_ascii_alphanumeric() { b } else { b'_' })
@@ -143,13 +212,13 @@ fn normalize(source: &str) -> String {
     let mut out = String::with_capacity(bytes.len() + 4);
     for (i, &b) in bytes.iter().enumerate() {
         if b == b'_' {
-            // Rule 4: collapse runs of `_`.
+            // Step 4: collapse runs of `_`.
             if !out.ends_with('_') {
                 out.push('_');
             }
             continue;
         }
-        // Rule 3: camelCase boundaries. The inserted `_` always sits between two
+        // Step 3: camelCase boundaries. The inserted `_` always sits between two
         // alphanumerics, so it never creates a run of underscores.
         if b.is_ascii_uppercase() && i > 0 {
             let prev = bytes[i - 1];
@@ -161,11 +230,11 @@ fn normalize(source: &str) -> String {
                 out.push('_');
             }
         }
-        // Rule 5: lower-case.
+        // Step 5: lower-case.
         out.push(char::from(b.to_ascii_lowercase()));
     }
 
-    // Rule 6: a name may not start with a digit.
+    // Step 6: a name may not start with a digit.
     if out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');
     }
@@ -188,6 +257,7 @@ mod tests {
         ("user_data", "user_data", "user_data"),
         ("_fivetran_synced", "_fivetran_synced", "fivetran_synced"),
         ("_fivetran_deleted", "_fivetran_deleted", "fivetran_deleted"),
+        ("_Fivetran Deleted", "_fivetran_deleted", "fivetran_deleted"),
         // Separators.
         ("place name", "place_name", "place_name"),
         ("user-data", "user_data", "user_data"),
@@ -225,6 +295,8 @@ mod tests {
         ("address2Line", "address2_line", "address2_line"),
         ("v2", "v2", "v2"),
         ("HTTP2Server", "http2_server", "http2_server"),
+        ("A1b2C3", "a1b2_c3", "a1b2_c3"),
+        ("a1B2c3", "a1_b2c3", "a1_b2c3"),
         ("sha256sum", "sha256sum", "sha256sum"),
         ("2fa", "_2fa", "_2fa"),
         // A digit before a capital splits, even at the start (rule 3 before rule 6).
