@@ -111,7 +111,7 @@ async fn the_python_stubs_decode_every_answer_of_our_server() {
             "without_schema": {"tables": [{"name": "three", "columns": [
                 {"name": "id", "type": "STRING", "primary_key": true},
                 {"name": "val1", "type": "STRING"},
-                {"name": "val2", "type": "LONG"}
+                {"name": "val2", "type": "INT"}
             ]}]},
             "selection_not_supported": false
         })
@@ -127,7 +127,7 @@ async fn the_python_stubs_decode_every_answer_of_our_server() {
         json!({
             "id": {"string": "efcbeddb-44d5-4edf-900e-d50cf9146859"},
             "val1": {"string": "efcbeddb-44d5-4edf-900e-d50cf9146859"},
-            "val2": {"long": "1"}
+            "val2": {"int": 1}
         })
     );
     assert_eq!(
