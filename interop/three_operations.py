@@ -1,7 +1,7 @@
 """The three row operations, as a Python connector on fivetran-connector-sdk==2.13.1.
 
 The same sync as the Rust example examples/common_patterns/three_operations: table `three` (primary
-key `id` STRING; val1 STRING; val2 LONG), three fixed ids upserted as (id, id, index), then an update
+key `id` STRING; val1 STRING; val2 INT), three fixed ids upserted as (id, id, index), then an update
 of the second id setting val1 = "abc", a delete of the third id, and a checkpoint with state {}.
 
 Run as a gRPC server (blocks until killed; binds [::]:PORT):
@@ -31,7 +31,7 @@ def schema(configuration: dict):
         {
             "table": TABLE,
             "primary_key": ["id"],
-            "columns": {"id": "STRING", "val1": "STRING", "val2": "LONG"},
+            "columns": {"id": "STRING", "val1": "STRING", "val2": "INT"},
         }
     ]
 

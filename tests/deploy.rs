@@ -99,5 +99,5 @@ async fn fivetran_source_builds_one_executable_without_duckdb_and_serves() {
     else {
         panic!("a table list")
     };
-    assert_eq!(list.tables[0].name, "hello_world");
+    assert_eq!(list.tables[0].name, "hello");
 }

@@ -111,7 +111,7 @@ async fn the_python_stubs_decode_every_answer_of_our_server() {
             "without_schema": {"tables": [{"name": "three", "columns": [
                 {"name": "id", "type": "STRING", "primary_key": true},
                 {"name": "val1", "type": "STRING"},
-                {"name": "val2", "type": "LONG"}
+                {"name": "val2", "type": "INT"}
             ]}]},
             "selection_not_supported": false
         })
@@ -127,7 +127,7 @@ async fn the_python_stubs_decode_every_answer_of_our_server() {
         json!({
             "id": {"string": "efcbeddb-44d5-4edf-900e-d50cf9146859"},
             "val1": {"string": "efcbeddb-44d5-4edf-900e-d50cf9146859"},
-            "val2": {"long": "1"}
+            "val2": {"int": 1}
         })
     );
     assert_eq!(
@@ -154,18 +154,13 @@ async fn the_python_stubs_read_our_form_and_setup_test() {
     let lines = python_client(port, &["--configuration", configuration.to_str().unwrap()]).await;
     let form = answer(&lines, "ConfigurationForm");
     let fields = form["fields"].as_array().unwrap();
-    assert_eq!(fields[0]["name"], "api_key");
-    assert_eq!(fields[0]["label"], "API key");
+    assert_eq!(fields.len(), 1);
+    assert_eq!(fields[0]["name"], "my_key");
+    assert_eq!(fields[0]["label"], "Decryption key");
     assert_eq!(fields[0]["text_field"], "Password");
-    assert_eq!(fields[1]["name"], "region");
-    assert_eq!(
-        fields[1]["dropdown_field"],
-        json!({"dropdown_field": ["us", "eu"]})
-    );
-    assert_eq!(fields[2]["default_value"], "30");
     assert_eq!(
         form["tests"],
-        json!([{"name": "check_api_key", "label": "Checking that the source accepts the API key"}])
+        json!([{"name": "check_key", "label": "Decrypting the message with the key"}])
     );
     let test = lines
         .iter()
@@ -175,6 +170,10 @@ async fn the_python_stubs_read_our_form_and_setup_test() {
     let records = update_records(&lines);
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["table_name"], "crypto");
+    assert_eq!(
+        records[0]["data"],
+        json!({"msg": {"string": "If you can read this, you have the correct key"}})
+    );
 }
 
 /// The Python connector served by the package's server on a free port, killed when dropped.

@@ -13,12 +13,13 @@ const IDS: [&str; 3] = [
     "3f0c5d8e-6a2b-4c1e-9d7f-0b8a2e4c6d13",
 ];
 
+/// `val2` is an INT, the type the Python original's small integers (0, 1, 2) get.
 #[table(name = "three")]
 pub struct Three {
     #[primary_key]
     pub id: String,
     pub val1: String,
-    pub val2: i64,
+    pub val2: i32,
 }
 
 #[sync(tables(Three))]
@@ -66,13 +67,48 @@ mod tests {
             .collect()
     }
 
-    fn row(id: &str, val1: &str, val2: i64, deleted: bool) -> (Value, Value, Value, Value) {
+    fn row(id: &str, val1: &str, val2: i32, deleted: bool) -> (Value, Value, Value, Value) {
         (
             Value::from(id),
             Value::from(val1),
-            Value::Long(val2),
+            Value::Int(val2),
             Value::Bool(deleted),
         )
+    }
+
+    /// What the Python original leaves (its "Resulting table" comment, plus the soft-deleted
+    /// row and the system columns the comment leaves out): `three` keyed by `id`, `id` and
+    /// `val1` STRING, `val2` INT, and the state `{}` after one checkpoint.
+    #[tokio::test]
+    async fn writes_what_the_python_original_writes() {
+        use connector_core::Table;
+
+        let mut destination = Destination::new();
+        let run = destination.sync::<update>(json!({})).await.unwrap();
+        let tables: Vec<String> = destination
+            .warehouse()
+            .tables()
+            .iter()
+            .map(|t| t.qualified_name())
+            .collect();
+        assert_eq!(tables, ["three"]);
+        assert_eq!(
+            destination.table("three").columns(),
+            [
+                ("id", Some(DataType::String)),
+                ("val1", Some(DataType::String)),
+                ("val2", Some(DataType::Int)),
+                ("_fivetran_deleted", Some(DataType::Boolean)),
+                ("_fivetran_synced", Some(DataType::UtcDatetime)),
+            ]
+        );
+        let keys: Vec<&str> = Three::schema()
+            .primary_key()
+            .map(|c| c.name.as_ref())
+            .collect();
+        assert_eq!(keys, ["id"]);
+        assert_eq!(run.states, [json!({})]);
+        assert_eq!(destination.state(), json!({}));
     }
 
     #[tokio::test]

@@ -9,6 +9,9 @@
 //! | `use_bulk_api` | `bool` (default `false`)   | `true`/`false`, `yes`/`no`, `1`/`0`, `on`/`off` |
 //! | `currencies`   | `Vec<CurrencyPair>` (json) | `[{"From": "USD", "To": "EUR"}, ...]`           |
 //! | `base_currency`| `Option<String>`           | `USD`, or absent/empty for none                 |
+//!
+//! The fields describe an imagined currency API. As in the Python original, the sync calls no
+//! source: once the configuration has parsed, it writes one row, `hello world`, into `crypto`.
 
 use connector_core::prelude::*;
 use connector_core::serde;
@@ -46,55 +49,24 @@ pub struct Config {
     pub base_currency: Option<String>,
 }
 
-/// One currency pair served in one region.
-#[table(name = "currency_pairs")]
-pub struct CurrencyPairRow {
+/// The table the Python original writes: one column, `msg`, which is also the key.
+#[table(name = "crypto")]
+pub struct Crypto {
     #[primary_key]
-    pub region: String,
-    #[primary_key]
-    pub from_currency: String,
-    #[primary_key]
-    pub to_currency: String,
-    /// Whether the pair came from the bulk API.
-    pub bulk: bool,
+    pub msg: String,
 }
 
-#[sync(tables(CurrencyPairRow))]
-pub async fn update(ops: &Operations, config: &Config) -> Result<()> {
-    let pairs: Vec<&CurrencyPair> = config
-        .currencies
-        .iter()
-        .filter(|pair| {
-            config
-                .base_currency
-                .as_deref()
-                .is_none_or(|base| pair.from.eq_ignore_ascii_case(base))
-        })
-        .collect();
-    // The emulated source charges one call per region with the bulk API, one per pair without.
-    let calls_per_region = if config.use_bulk_api { 1 } else { pairs.len() };
-    let mut calls = 0;
-    for region in &config.regions {
-        if calls + calls_per_region > config.api_quota as usize {
-            // Stop cleanly at the quota: what was fetched so far is still delivered.
-            ops.warning(format!(
-                "API quota of {} calls reached; skipping region {region} and the ones after it",
-                config.api_quota
-            ))
-            .await?;
-            break;
-        }
-        calls += calls_per_region;
-        for pair in &pairs {
-            ops.upsert(CurrencyPairRow {
-                region: region.clone(),
-                from_currency: pair.from.clone(),
-                to_currency: pair.to.clone(),
-                bulk: config.use_bulk_api,
-            })
-            .await?;
-        }
-    }
+/// The configuration arrives parsed and checked: a value that does not parse fails the sync
+/// before this function runs, with every bad field named. A real connector would call its source
+/// with these values; the Python original only parses them and writes one row, and so does this
+/// port.
+#[sync(tables(Crypto))]
+pub async fn update(ops: &Operations, _config: &Config) -> Result<()> {
+    ops.upsert(Crypto {
+        msg: "hello world".to_string(),
+    })
+    .await?;
+    // The sync keeps no state; the checkpoint saves `{}` and makes the row durable.
     ops.checkpoint(&json!({})).await?;
     Ok(())
 }
@@ -103,7 +75,7 @@ pub async fn update(ops: &Operations, config: &Config) -> Result<()> {
 mod tests {
     use super::*;
     use connector_core::testing::{Destination, configuration_map};
-    use connector_core::{ConfigError, Configuration, serde_json};
+    use connector_core::{ConfigError, Configuration, SyncError, serde_json};
     use connector_core::{FieldKind, TextField};
 
     fn example() -> serde_json::Value {
@@ -219,73 +191,57 @@ mod tests {
         assert!(field("regions").required);
     }
 
-    /// The rows as `(region, from, to, bulk)`.
-    fn rows(destination: &Destination) -> Vec<(String, String, String, bool)> {
-        let text = |v: Option<&Value>| match v {
-            Some(Value::String(s)) => s.clone(),
-            other => panic!("expected text, got {other:?}"),
-        };
-        destination
-            .table("currency_pairs")
-            .live_rows()
-            .iter()
-            .map(|row| {
-                (
-                    text(row.get("region")),
-                    text(row.get("from_currency")),
-                    text(row.get("to_currency")),
-                    row.get("bulk") == Some(&Value::Bool(true)),
-                )
-            })
-            .collect()
-    }
-
-    fn row(region: &str, from: &str, to: &str, bulk: bool) -> (String, String, String, bool) {
-        (region.into(), from.into(), to.into(), bulk)
-    }
-
+    /// What the Python original leaves (its schema and "Resulting table" comment, plus the
+    /// system columns the comment leaves out): `crypto` keyed by `msg` STRING, one row, and the
+    /// state `{}` after one checkpoint.
     #[tokio::test]
-    async fn the_sync_delivers_every_pair_in_every_region() {
+    async fn writes_what_the_python_original_writes() {
+        use connector_core::Table;
+
         let mut destination = Destination::new();
         let run = destination.sync::<update>(example()).await.unwrap();
-        assert!(run.warnings.is_empty());
+        let tables: Vec<String> = destination
+            .warehouse()
+            .tables()
+            .iter()
+            .map(|t| t.qualified_name())
+            .collect();
+        assert_eq!(tables, ["crypto"]);
         assert_eq!(
-            rows(&destination),
+            destination.table("crypto").columns(),
             [
-                row("us-east-1", "USD", "EUR", true),
-                row("us-east-1", "USD", "GBP", true),
-                row("us-east-4", "USD", "EUR", true),
-                row("us-east-4", "USD", "GBP", true),
-                row("us-central-1", "USD", "EUR", true),
-                row("us-central-1", "USD", "GBP", true),
+                ("msg", Some(DataType::String)),
+                ("_fivetran_deleted", Some(DataType::Boolean)),
+                ("_fivetran_synced", Some(DataType::UtcDatetime)),
             ]
         );
+        let keys: Vec<&str> = Crypto::schema()
+            .primary_key()
+            .map(|c| c.name.as_ref())
+            .collect();
+        assert_eq!(keys, ["msg"]);
+        let rows = destination.table("crypto").live_rows();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].get("msg"), Some(&Value::from("hello world")));
+        assert_eq!(run.states, [json!({})]);
+        assert_eq!(destination.state(), json!({}));
     }
 
+    /// Where Python's `int(...)` or `json.loads(...)` would raise inside `update()`, the sync
+    /// does not start: nothing is written and the state stays as it was.
     #[tokio::test]
-    async fn the_quota_and_the_base_currency_limit_the_sync() {
+    async fn a_bad_value_fails_the_sync_before_it_writes_anything() {
         let mut destination = Destination::new();
-        let configuration = with(json!({
-            "regions": "us-east-1, us-east-4",
-            "api_quota": "3",
-            "use_bulk_api": "false",
-            "currencies": r#"[{"From": "USD", "To": "EUR"}, {"From": "USD", "To": "GBP"}, {"From": "EUR", "To": "JPY"}]"#,
-            "base_currency": "usd",
-        }));
-        let run = destination.sync::<update>(configuration).await.unwrap();
-        // Two USD pairs cost two calls per region: the second region would exceed the quota.
-        assert_eq!(
-            rows(&destination),
-            [
-                row("us-east-1", "USD", "EUR", false),
-                row("us-east-1", "USD", "GBP", false),
-            ]
-        );
-        assert_eq!(run.warnings.len(), 1);
-        assert!(
-            run.warnings[0].contains("skipping region us-east-4"),
-            "{:?}",
-            run.warnings
-        );
+        let failed = destination
+            .sync::<update>(with(json!({"api_quota": "lots", "currencies": "USD->EUR"})))
+            .await
+            .unwrap_err();
+        let SyncError::Configuration(error) = &failed.error else {
+            panic!("expected a configuration error, got {failed}");
+        };
+        let fields: Vec<&str> = error.problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["api_quota", "currencies"]);
+        assert!(destination.warehouse().tables().is_empty());
+        assert_eq!(destination.state(), json!({}));
     }
 }

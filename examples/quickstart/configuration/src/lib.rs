@@ -1,144 +1,131 @@
-//! A typed configuration: a secret API key, a dropdown and a field with a default, read from
-//! `configuration.json` (or the setup form) into a struct before the sync starts. A bad
-//! configuration fails with one error that names every bad field and never shows the secret.
+//! A secret in the configuration. `my_key` holds a Fernet key; the sync decrypts a message with
+//! it and upserts the plain text into `crypto`, as the Python SDK's `configuration` example does.
+//! The key is checked when the configuration is read, before the sync starts, and it never
+//! reaches a log line or an error: not when it is malformed, not when it is the wrong key.
 
 use std::fmt;
-use std::time::Duration;
 
 use connector_core::ConfigValue;
 use connector_core::prelude::*;
+use fernet::Fernet;
 
-/// The source's API key. A newtype so that the key is checked once, when the configuration is
-/// read, and so that it cannot end up in a log by accident: its `Debug` hides the value.
-pub struct ApiKey(String);
+/// The message, encrypted with the key in this example's `configuration.json` (the Python
+/// original's token).
+const ENCRYPTED_MESSAGE: &str = "gAAAAABl-3QGKUHpdUhBNpnW1_SnSkQGrAwev-uBBJaZo4NmtylIMg8UX6usuG4Z-h80OvfJajW6HU56O5hofapEIh4W33vuMpJgq0q3qMQx6R3Ol4qZ3Wc2DyIIapxbK5BrQHshBF95";
 
-impl ApiKey {
-    /// The key itself, for the one place that sends it to the source.
-    pub fn expose(&self) -> &str {
-        &self.0
+/// A Fernet key: 32 bytes in URL-safe base64. A newtype so that the key is checked once, when
+/// the configuration is read, and so that it cannot end up in a log by accident: its `Debug`
+/// hides it.
+pub struct FernetKey(Fernet);
+
+impl FernetKey {
+    /// Decrypts a Fernet token into text. A wrong key and a tampered token fail alike, and the
+    /// error names neither the key nor the token.
+    pub fn decrypt(&self, token: &str) -> Result<String> {
+        let bytes = self.0.decrypt(token).map_err(|_| {
+            anyhow!("the key in `my_key` does not decrypt the message: it is not the key the message was encrypted with")
+        })?;
+        String::from_utf8(bytes).context("the decrypted message is not UTF-8 text")
     }
 }
 
-impl fmt::Debug for ApiKey {
+impl fmt::Debug for FernetKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey(<secret>)")
+        f.write_str("FernetKey(<secret>)")
     }
 }
 
-impl ConfigValue for ApiKey {
+impl ConfigValue for FernetKey {
     /// The error says what a key looks like and never repeats the text: it may be a real key
     /// pasted into the wrong field.
     fn parse(text: &str) -> Result<Self, String> {
-        let key = text.trim();
-        let well_formed = key.len() >= 32
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'='));
-        if well_formed {
-            Ok(ApiKey(key.to_string()))
-        } else {
-            Err("must be an API key of at least 32 letters, digits, `-`, `_` or `=`".to_string())
-        }
+        Fernet::new(text.trim()).map(FernetKey).ok_or_else(|| {
+            "must be a Fernet key: 32 bytes in URL-safe base64 (44 characters ending in `=`)"
+                .to_string()
+        })
     }
 }
 
-/// Where the source keeps the data; a dropdown in the setup form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Dropdown)]
-pub enum Region {
-    #[dropdown(value = "us")]
-    Us,
-    #[dropdown(value = "eu")]
-    Eu,
-}
-
 #[derive(Debug, Configuration)]
-#[setup_test(check_api_key, label = "Checking that the source accepts the API key")]
+#[setup_test(check_key, label = "Decrypting the message with the key")]
 pub struct Config {
     #[field(
-        label = "API key",
-        description = "The key from the source's settings page",
+        label = "Decryption key",
+        description = "The Fernet key the message was encrypted with",
         secret
     )]
-    pub api_key: ApiKey,
-    #[field(description = "Where the source keeps the data")]
-    pub region: Region,
-    #[field(
-        label = "Request timeout (seconds)",
-        description = "How long to wait for the source before the sync fails",
-        default = "30"
-    )]
-    pub timeout_seconds: u64,
+    pub my_key: FernetKey,
 }
 
-/// The setup test behind the form's "Test" button: one call with the key, nothing written.
-async fn check_api_key(config: &Config) -> Result<()> {
-    source::fetch_message(&config.api_key).await?;
+/// The setup test behind the form's "Test" button: decrypts the message, writes nothing.
+async fn check_key(config: &Config) -> Result<()> {
+    config.my_key.decrypt(ENCRYPTED_MESSAGE)?;
     Ok(())
 }
 
-/// The table the message lands in, keyed by the message as in the Python original.
+/// The decrypted message, keyed by itself as in the Python original.
 #[table(name = "crypto")]
 pub struct Crypto {
     #[primary_key]
     pub msg: String,
-    pub region: String,
 }
 
 #[sync(tables(Crypto))]
 pub async fn update(ops: &Operations, config: &Config) -> Result<()> {
-    let timeout = Duration::from_secs(config.timeout_seconds);
-    let msg = connector_core::tokio::time::timeout(timeout, source::fetch_message(&config.api_key))
-        .await
-        .with_context(|| format!("the source did not answer within {timeout:?}"))??;
-    ops.upsert(Crypto {
-        msg,
-        region: config.region.to_string(),
-    })
-    .await?;
-    // Nothing to resume from: the checkpoint only makes the row durable.
+    let msg = config.my_key.decrypt(ENCRYPTED_MESSAGE)?;
+    ops.upsert(Crypto { msg }).await?;
+    // The sync keeps no state; the checkpoint saves `{}` and makes the row durable.
     ops.checkpoint(&json!({})).await?;
     Ok(())
-}
-
-/// The emulated source: it answers only to its demo key. (The Python original decrypts a Fernet
-/// token with the key; the examples here depend on `connector-core` alone, so the source checks
-/// the key instead of a cipher doing it.)
-mod source {
-    use super::ApiKey;
-    use connector_core::prelude::*;
-
-    /// The key in this example's `configuration.json`.
-    pub const DEMO_KEY: &str = "EKlFpH8sZmdhhZ9lGhezgMTwAw3_Y2e7wbco7Gxt3SA=";
-
-    pub async fn fetch_message(key: &ApiKey) -> Result<String> {
-        if key.expose() != DEMO_KEY {
-            // Like a real API, the refusal names no part of the key.
-            bail!("the source refused the API key (401 Unauthorized)");
-        }
-        Ok("If you can read this, you have the correct key".to_string())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use connector_core::SyncError;
     use connector_core::testing::{Destination, configuration_map};
-    use connector_core::{ConfigError, Configuration, serde_json};
+    use connector_core::{ConfigError, Configuration, SyncError, Table, serde_json};
     use connector_core::{FieldKind, TextField};
 
-    const BAD_KEY: &str = "hunter2-is-not-a-key";
+    /// The key in `configuration.json`, which the Python original ships too.
+    const KEY: &str = "EKlFpH8sZmdhhZ9lGhezgMTwAw3_Y2e7wbco7Gxt3SA=";
+    /// A well-formed Fernet key that is not the message's.
+    const OTHER_KEY: &str = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=";
+    const NOT_A_KEY: &str = "hunter2-is-not-a-key";
 
     fn parse(configuration: serde_json::Value) -> Result<Config, ConfigError> {
         Config::from_map(&configuration_map(configuration))
     }
 
+    /// What the Python original leaves (its schema and "Resulting table" comment, plus the
+    /// system columns the comment leaves out): `crypto` keyed by `msg` STRING, the decrypted
+    /// message as its one row, and the state `{}` after one checkpoint.
     #[tokio::test]
-    async fn the_example_configuration_syncs_the_message() {
+    async fn writes_what_the_python_original_writes() {
         let configuration: serde_json::Value =
             serde_json::from_str(include_str!("../configuration.json")).unwrap();
         let mut destination = Destination::new();
-        destination.sync::<update>(configuration).await.unwrap();
+        let run = destination.sync::<update>(configuration).await.unwrap();
+
+        let tables: Vec<String> = destination
+            .warehouse()
+            .tables()
+            .iter()
+            .map(|t| t.qualified_name())
+            .collect();
+        assert_eq!(tables, ["crypto"]);
+        assert_eq!(
+            destination.table("crypto").columns(),
+            [
+                ("msg", Some(DataType::String)),
+                ("_fivetran_deleted", Some(DataType::Boolean)),
+                ("_fivetran_synced", Some(DataType::UtcDatetime)),
+            ]
+        );
+        let keys: Vec<&str> = Crypto::schema()
+            .primary_key()
+            .map(|c| c.name.as_ref())
+            .collect();
+        assert_eq!(keys, ["msg"]);
         let rows = destination.table("crypto").live_rows();
         assert_eq!(rows.len(), 1);
         assert_eq!(
@@ -147,105 +134,89 @@ mod tests {
                 "If you can read this, you have the correct key"
             ))
         );
-        assert_eq!(rows[0].get("region"), Some(&Value::from("us")));
-    }
-
-    #[test]
-    fn fields_are_typed_and_the_default_fills_a_missing_one() {
-        let config = parse(json!({"api_key": source::DEMO_KEY, "region": "EU"})).unwrap();
-        assert_eq!(config.api_key.expose(), source::DEMO_KEY);
-        assert_eq!(config.region, Region::Eu);
-        assert_eq!(config.timeout_seconds, 30);
+        assert_eq!(run.states, [json!({})]);
+        assert_eq!(destination.state(), json!({}));
     }
 
     #[tokio::test]
-    async fn a_bad_configuration_names_every_bad_field_and_hides_the_secret() {
+    async fn a_malformed_key_fails_before_the_sync_and_is_not_shown() {
         let mut destination = Destination::new();
         let failed = destination
-            .sync::<update>(json!({
-                "api_key": BAD_KEY,
-                "region": "mars",
-                "timeout_seconds": "soon",
-            }))
+            .sync::<update>(json!({"my_key": NOT_A_KEY}))
             .await
             .unwrap_err();
         let SyncError::Configuration(error) = &failed.error else {
             panic!("expected a configuration error, got {failed}");
         };
-        let fields: Vec<&str> = error.problems.iter().map(|p| p.field.as_str()).collect();
-        assert_eq!(fields, ["api_key", "region", "timeout_seconds"]);
-
+        assert_eq!(error.problems.len(), 1);
+        assert_eq!(error.problems[0].field, "my_key");
         let message = failed.to_string();
-        assert!(!message.contains(BAD_KEY), "{message}");
-        assert!(
-            message.contains("`api_key` must be an API key"),
-            "{message}"
-        );
+        assert!(!message.contains(NOT_A_KEY), "{message}");
+        assert!(message.contains("must be a Fernet key"), "{message}");
         assert!(message.contains("not shown"), "{message}");
-        // Values of fields that are not secret are quoted, to help find the typo.
-        assert!(
-            message.contains("`region` must be one of `us`, `eu`, not \"mars\""),
-            "{message}"
-        );
-        assert!(message.contains("\"soon\""), "{message}");
         // Nothing ran, so nothing was written.
         assert!(destination.warehouse().tables().is_empty());
     }
 
+    #[tokio::test]
+    async fn the_wrong_key_fails_the_sync_without_naming_it() {
+        let mut destination = Destination::new();
+        let failed = destination
+            .sync::<update>(json!({"my_key": OTHER_KEY}))
+            .await
+            .unwrap_err();
+        let message = failed.to_string();
+        assert!(
+            message.contains("does not decrypt the message"),
+            "{message}"
+        );
+        assert!(!message.contains(OTHER_KEY), "{message}");
+        assert!(failed.run.states.is_empty());
+        let rows = destination.warehouse().tables().iter().map(|t| t.len());
+        assert_eq!(rows.sum::<usize>(), 0);
+    }
+
     #[test]
-    fn a_missing_secret_is_reported_as_missing() {
-        let error = parse(json!({"region": "us"})).unwrap_err();
+    fn a_missing_key_is_reported_as_missing() {
+        let error = parse(json!({})).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "invalid configuration: `api_key` is required but missing"
+            "invalid configuration: `my_key` is required but missing"
         );
     }
 
     #[test]
     fn the_secret_never_shows_in_debug_output() {
-        let config = parse(json!({"api_key": source::DEMO_KEY, "region": "us"})).unwrap();
+        let config = parse(json!({"my_key": KEY})).unwrap();
         let debug = format!("{config:?}");
-        assert!(!debug.contains(source::DEMO_KEY), "{debug}");
-        assert!(debug.contains("ApiKey(<secret>)"), "{debug}");
+        assert!(!debug.contains(KEY), "{debug}");
+        assert!(debug.contains("FernetKey(<secret>)"), "{debug}");
     }
 
     #[test]
     fn the_form_shows_the_key_as_a_password_and_lists_the_setup_test() {
         let form = Config::form();
-        let field = |name: &str| form.fields.iter().find(|f| f.name == name).unwrap();
+        assert_eq!(form.fields.len(), 1);
+        let my_key = &form.fields[0];
+        assert_eq!(my_key.name, "my_key");
+        assert_eq!(my_key.label, "Decryption key");
+        assert_eq!(my_key.kind, FieldKind::TextField(TextField::Password));
+        assert!(my_key.required);
 
-        let api_key = field("api_key");
-        assert_eq!(api_key.label, "API key");
-        assert_eq!(api_key.kind, FieldKind::TextField(TextField::Password));
-        assert!(api_key.required);
-
-        let region = field("region");
-        assert_eq!(
-            region.kind,
-            FieldKind::DropdownField(vec!["us".to_string(), "eu".to_string()])
-        );
-        assert!(region.required);
-
-        let timeout = field("timeout_seconds");
-        assert_eq!(timeout.kind, FieldKind::TextField(TextField::PlainText));
-        assert_eq!(timeout.default_value.as_deref(), Some("30"));
-        assert!(!timeout.required);
-
-        assert_eq!(Config::secret_fields(), ["api_key"]);
+        assert_eq!(Config::secret_fields(), ["my_key"]);
         assert_eq!(form.tests.len(), 1);
-        assert_eq!(form.tests[0].name, "check_api_key");
+        assert_eq!(form.tests[0].name, "check_key");
     }
 
     #[tokio::test]
-    async fn the_setup_test_accepts_the_demo_key_and_refuses_another() {
+    async fn the_setup_test_accepts_the_key_and_refuses_another() {
         let tests = Config::setup_tests();
-        let good = parse(json!({"api_key": source::DEMO_KEY, "region": "us"})).unwrap();
+        let good = parse(json!({"my_key": KEY})).unwrap();
         assert!((tests[0].run)(&good).await.is_ok());
 
-        let other_key = "A".repeat(44);
-        let wrong = parse(json!({"api_key": other_key, "region": "us"})).unwrap();
+        let wrong = parse(json!({"my_key": OTHER_KEY})).unwrap();
         let error = (tests[0].run)(&wrong).await.unwrap_err().to_string();
-        assert!(error.contains("refused the API key"), "{error}");
-        assert!(!error.contains(&other_key), "{error}");
+        assert!(error.contains("does not decrypt the message"), "{error}");
+        assert!(!error.contains(OTHER_KEY), "{error}");
     }
 }

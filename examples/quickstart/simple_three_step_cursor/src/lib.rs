@@ -5,12 +5,13 @@
 use connector_core::prelude::*;
 
 /// The emulated source: three rows, read one per sync.
-const SOURCE_DATA: [(i64, &str); 3] = [(10, "Hello world"), (20, "Hello again"), (30, "Good bye")];
+const SOURCE_DATA: [(i32, &str); 3] = [(10, "Hello world"), (20, "Hello again"), (30, "Good bye")];
 
+/// One row of the source. `id` is an INT, the type the Python original's ids (10, 20, 30) get.
 #[table(name = "hello_world")]
 pub struct HelloWorld {
     #[primary_key]
-    pub id: i64,
+    pub id: i32,
     pub message: String,
 }
 
@@ -64,8 +65,42 @@ mod tests {
             .collect()
     }
 
-    fn row(id: i64, message: &str) -> (Value, Value) {
-        (Value::Long(id), Value::from(message))
+    fn row(id: i32, message: &str) -> (Value, Value) {
+        (Value::Int(id), Value::from(message))
+    }
+
+    /// What the Python original leaves after its first sync (its "Resulting table" comment, plus
+    /// the system columns the comment leaves out): `hello_world` keyed by `id` INT, `message`
+    /// STRING, and the state `{"cursor": 1}`.
+    #[tokio::test]
+    async fn writes_what_the_python_original_writes() {
+        use connector_core::Table;
+
+        let mut destination = Destination::new();
+        let run = destination.sync::<update>(json!({})).await.unwrap();
+        let tables: Vec<String> = destination
+            .warehouse()
+            .tables()
+            .iter()
+            .map(|t| t.qualified_name())
+            .collect();
+        assert_eq!(tables, ["hello_world"]);
+        assert_eq!(
+            destination.table("hello_world").columns(),
+            [
+                ("id", Some(DataType::Int)),
+                ("message", Some(DataType::String)),
+                ("_fivetran_deleted", Some(DataType::Boolean)),
+                ("_fivetran_synced", Some(DataType::UtcDatetime)),
+            ]
+        );
+        let keys: Vec<&str> = HelloWorld::schema()
+            .primary_key()
+            .map(|c| c.name.as_ref())
+            .collect();
+        assert_eq!(keys, ["id"]);
+        assert_eq!(run.states, [json!({"cursor": 1})]);
+        assert_eq!(destination.state(), json!({"cursor": 1}));
     }
 
     #[tokio::test]
