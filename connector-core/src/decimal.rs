@@ -77,6 +77,12 @@ impl Decimal {
         scale: 0,
     };
 
+    /// One.
+    pub const ONE: Decimal = Decimal {
+        mantissa: 1,
+        scale: 0,
+    };
+
     /// `mantissa / 10^scale`, as `rust_decimal::Decimal::new` takes it.
     ///
     /// # Panics

@@ -80,14 +80,40 @@ impl Value {
 
     /// Converts the value to a column's declared type, or says why it does not fit.
     ///
-    /// Integers must fit the declared width, decimals are rounded half-up to the declared scale
-    /// and must then fit the precision, and text is parsed for the declared type (ISO dates,
-    /// RFC 3339 instants with an offset, numbers, `true`/`false`), as the Python SDK does.
+    /// It accepts what the Python Connector SDK (`fivetran-connector-sdk` 2.13.1) accepts for a
+    /// declared column, converted exactly, and refuses what Python would change on the way
+    /// (`7.5` for INT, `2` for BOOLEAN). NULL fits every type. Text is trimmed before it is
+    /// parsed. The full table, with where Python differs, is in `docs/warehouse.md` ("Values for
+    /// declared columns").
+    ///
+    /// | Declared | Accepted | Refused |
+    /// |---|---|---|
+    /// | BOOLEAN | a bool; the numbers `0` and `1` (integer or float); the text `true`/`false` (any case) and `1`/`0` | other numbers, other text |
+    /// | SHORT, INT, LONG | an integer, a float or decimal with no fractional part, a bool (1/0), integer text (`" 42"`, `+7`), each within the type's range | a fractional part (`7.5`), out of range, NaN, infinities, `"7.0"` |
+    /// | DECIMAL(p, s) | integers, decimals, floats, decimal text; rounded half away from zero to `s` digits, then at most `p` digits | bools, dates, other text |
+    /// | FLOAT, DOUBLE | any number and a bool (1/0), float text (`"1.5"`, `"1e3"`, `"NaN"`, `"-Infinity"`), rounded to the nearest value of the type; NaN and infinities as they are | a finite number the type overflows to infinity (`1e300` for FLOAT), other text |
+    /// | NAIVE_DATE | a date; a timestamp at midnight (a UTC one at UTC midnight); `YYYY-MM-DD` text | a timestamp with a time of day (Python drops it: we refuse the loss), other text |
+    /// | NAIVE_DATETIME | a timestamp (a UTC one as its UTC wall time); a date at midnight; `YYYY-MM-DD[T ]HH:MM[:SS[.f]]` text | text with an offset, other text |
+    /// | UTC_DATETIME | a UTC timestamp; a naive timestamp or a date (at midnight) read as UTC; text with an offset (`Z`, `+02:00`, `+0200`), `T` or a space between date and time | text without an offset |
+    /// | BINARY | bytes | everything else |
+    /// | STRING | anything, as its text (see [`Value::into_text`]) | nothing |
+    /// | XML | text, XML | everything else |
+    /// | JSON | a JSON document (checked); text as a JSON **string** (Python's `json.dumps`); a bool or a number as that JSON value | NaN and infinities, dates, bytes, decimals, XML |
+    ///
+    /// Errors name the value's type and the declared type, never the value, which may be
+    /// private.
     ///
     /// ```
     /// use connector_core::{DataType, Value};
     /// assert_eq!(Value::Long(7).coerce_to(DataType::Short), Ok(Value::Short(7)));
     /// assert!(Value::Long(70_000).coerce_to(DataType::Short).is_err());
+    /// assert_eq!(Value::Double(7.0).coerce_to(DataType::Int), Ok(Value::Int(7)));
+    /// assert!(Value::Double(7.5).coerce_to(DataType::Int).is_err());
+    /// assert_eq!(Value::from("1").coerce_to(DataType::Boolean), Ok(Value::Bool(true)));
+    /// assert_eq!(
+    ///     Value::from("hello").coerce_to(DataType::Json),
+    ///     Ok(Value::Json(r#""hello""#.into()))
+    /// );
     /// ```
     pub fn coerce_to(self, target: DataType) -> Result<Value, CoerceError> {
         if self.is_null() {
@@ -99,37 +125,40 @@ impl Value {
             target,
         };
         let value = match (target, self) {
-            (DataType::Boolean, Value::Bool(b)) => Value::Bool(b),
-            (DataType::Boolean, Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-                "true" => Value::Bool(true),
-                "false" => Value::Bool(false),
-                _ => return Err(fail()),
-            },
+            (DataType::Boolean, v) => Value::Bool(v.as_bool().ok_or_else(fail)?),
             (DataType::Short, v) => Value::Short(
-                v.as_i64()
+                v.as_integer()
                     .and_then(|i| i.try_into().ok())
                     .ok_or_else(fail)?,
             ),
             (DataType::Int, v) => Value::Int(
-                v.as_i64()
+                v.as_integer()
                     .and_then(|i| i.try_into().ok())
                     .ok_or_else(fail)?,
             ),
-            (DataType::Long, v) => Value::Long(v.as_i64().ok_or_else(fail)?),
+            (DataType::Long, v) => Value::Long(v.as_integer().ok_or_else(fail)?),
             (DataType::Decimal { precision, scale }, v) => {
                 let d = v.as_decimal().ok_or_else(fail)?;
                 Value::Decimal(d.fit(precision, scale).ok_or_else(fail)?)
             }
-            (DataType::Float, v) => Value::Float(v.as_f64().ok_or_else(fail)? as f32),
-            (DataType::Double, v) => Value::Double(v.as_f64().ok_or_else(fail)?),
+            (DataType::Float, v) => Value::Float(v.as_float().ok_or_else(fail)?),
+            (DataType::Double, v) => Value::Double(v.as_double().ok_or_else(fail)?),
             (DataType::NaiveDate, Value::NaiveDate(d)) => Value::NaiveDate(d),
+            // Python drops the time of day; only a timestamp at midnight converts exactly.
+            (DataType::NaiveDate, Value::NaiveDatetime(d)) => {
+                Value::NaiveDate(midnight_date(d).ok_or_else(fail)?)
+            }
+            (DataType::NaiveDate, Value::UtcDatetime(d)) => {
+                Value::NaiveDate(midnight_date(d.naive_utc()).ok_or_else(fail)?)
+            }
             (DataType::NaiveDate, Value::String(s)) => {
-                Value::NaiveDate(NaiveDate::from_str(s.trim()).map_err(|_| fail())?)
+                Value::NaiveDate(parse_naive_date(&s).ok_or_else(fail)?)
             }
             (DataType::NaiveDatetime, Value::NaiveDatetime(d)) => Value::NaiveDatetime(d),
             (DataType::NaiveDatetime, Value::NaiveDate(d)) => {
                 Value::NaiveDatetime(d.and_hms_opt(0, 0, 0).ok_or_else(fail)?)
             }
+            (DataType::NaiveDatetime, Value::UtcDatetime(d)) => Value::NaiveDatetime(d.naive_utc()),
             (DataType::NaiveDatetime, Value::String(s)) => {
                 Value::NaiveDatetime(parse_naive_datetime(&s).ok_or_else(fail)?)
             }
@@ -138,14 +167,12 @@ impl Value {
             (DataType::UtcDatetime, Value::NaiveDate(d)) => {
                 Value::UtcDatetime(d.and_hms_opt(0, 0, 0).ok_or_else(fail)?.and_utc())
             }
-            (DataType::UtcDatetime, Value::String(s)) => Value::UtcDatetime(
-                DateTime::parse_from_rfc3339(s.trim())
-                    .map_err(|_| fail())?
-                    .with_timezone(&Utc),
-            ),
+            (DataType::UtcDatetime, Value::String(s)) => {
+                Value::UtcDatetime(parse_utc_datetime(&s).ok_or_else(fail)?)
+            }
             (DataType::Binary, Value::Binary(b)) => Value::Binary(b),
             (DataType::String, v) => Value::String(v.into_text()),
-            (DataType::Json, Value::Json(text) | Value::String(text)) => {
+            (DataType::Json, Value::Json(text)) => {
                 serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(|_| {
                     CoerceError::NotJson {
                         value: describe(source),
@@ -153,10 +180,96 @@ impl Value {
                 })?;
                 Value::Json(text)
             }
+            (DataType::Json, v) => Value::Json(v.into_json_text().ok_or_else(fail)?),
             (DataType::Xml, Value::Xml(x) | Value::String(x)) => Value::Xml(x),
             _ => return Err(fail()),
         };
         Ok(value)
+    }
+
+    /// For BOOLEAN: a bool, the numbers 0 and 1 (any integer or float type), or the text
+    /// `true`/`false` (any case) or `1`/`0`. Python takes any number by its truth (`2` and
+    /// `0.5` are true); only 0 and 1 say the same thing as a bool.
+    fn as_bool(&self) -> Option<bool> {
+        let number = match self {
+            Value::Bool(b) => return Some(*b),
+            Value::Short(_)
+            | Value::Int(_)
+            | Value::Long(_)
+            | Value::Float(_)
+            | Value::Double(_) => self.as_integer()?,
+            Value::String(s) => {
+                let s = s.trim();
+                return if s == "1" || s.eq_ignore_ascii_case("true") {
+                    Some(true)
+                } else if s == "0" || s.eq_ignore_ascii_case("false") {
+                    Some(false)
+                } else {
+                    None
+                };
+            }
+            _ => return None,
+        };
+        match number {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+
+    /// For SHORT, INT and LONG (the caller checks the width): integers, a bool as 1 or 0, a
+    /// float or decimal without a fractional part, and integer text.
+    fn as_integer(&self) -> Option<i64> {
+        match self {
+            Value::Bool(b) => Some(i64::from(*b)),
+            Value::Float(f) => integral(f64::from(*f)),
+            Value::Double(f) => integral(*f),
+            other => other.as_i64(),
+        }
+    }
+
+    /// For FLOAT: the nearest `f32` of any number (a bool as 1 or 0) or of float text; `None`
+    /// when a finite value would overflow to infinity.
+    fn as_float(&self) -> Option<f32> {
+        match self {
+            Value::Float(f) => Some(*f),
+            Value::Bool(b) => Some(f32::from(u8::from(*b))),
+            Value::Short(i) => Some(f32::from(*i)),
+            // Rounds to the nearest f32; every i64 is within f32's range.
+            Value::Int(_) | Value::Long(_) => self.as_i64().map(|i| i as f32),
+            Value::String(s) => parse_float(s),
+            other => {
+                let wide = other.as_f64()?;
+                let narrow = wide as f32;
+                (narrow.is_finite() || !wide.is_finite()).then_some(narrow)
+            }
+        }
+    }
+
+    /// For DOUBLE: the nearest `f64` of any number (a bool as 1 or 0) or of float text.
+    fn as_double(&self) -> Option<f64> {
+        match self {
+            Value::Bool(b) => Some(f64::from(u8::from(*b))),
+            Value::String(s) => parse_float(s),
+            other => other.as_f64(),
+        }
+    }
+
+    /// For JSON, a value that is not a document: what Python's `json.dumps` makes of it. Text
+    /// becomes a JSON string (it is not parsed: a document is a [`Value::Json`]), a bool or a
+    /// finite number that JSON value. JSON has no NaN or infinities; dates, bytes, decimals and
+    /// XML have no JSON form (Python refuses them too, except XML, which it does not have).
+    fn into_json_text(self) -> Option<String> {
+        match self {
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Short(_) | Value::Int(_) | Value::Long(_) => {
+                self.as_i64().map(|i| i.to_string())
+            }
+            Value::Float(f) if f.is_finite() => serde_json::to_string(&f).ok(),
+            Value::Double(f) if f.is_finite() => serde_json::to_string(&f).ok(),
+            Value::String(s) => serde_json::to_string(&s).ok(),
+            _ => None,
+        }
     }
 
     fn as_i64(&self) -> Option<i64> {
@@ -199,10 +312,14 @@ impl Value {
     pub fn widen_to(self, to: DataType) -> Value {
         match (self, to) {
             (Value::Null, _) => Value::Null,
-            (Value::Bool(b), DataType::Short | DataType::Int | DataType::Long) => {
+            (
+                Value::Bool(b),
+                DataType::Short | DataType::Int | DataType::Long | DataType::Decimal { .. },
+            ) => {
+                // 1 and 0; only a DECIMAL with no digit before the point refuses 1.
                 Value::Long(i64::from(b))
                     .coerce_to(to)
-                    .expect("0 and 1 fit every integer")
+                    .unwrap_or_else(|_| Value::String(b.to_string()))
             }
             (value, DataType::String) => Value::String(value.into_text()),
             (value, to) => {
@@ -249,8 +366,25 @@ fn describe(data_type: Option<DataType>) -> String {
     }
 }
 
+/// `YYYY-MM-DD`, as Python's `%Y-%m-%d` reads it (month and day may have one digit).
+fn parse_naive_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    if !starts_with_a_year(text) {
+        return None;
+    }
+    NaiveDate::from_str(text).ok()
+}
+
+/// The date of a timestamp at midnight; `None` when it has a time of day, which a date would lose.
+fn midnight_date(timestamp: NaiveDateTime) -> Option<NaiveDate> {
+    (timestamp.time() == chrono::NaiveTime::MIN).then(|| timestamp.date())
+}
+
 fn parse_naive_datetime(text: &str) -> Option<NaiveDateTime> {
     let text = text.trim();
+    if !starts_with_a_year(text) {
+        return None;
+    }
     [
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%d %H:%M:%S%.f",
@@ -259,6 +393,51 @@ fn parse_naive_datetime(text: &str) -> Option<NaiveDateTime> {
     ]
     .iter()
     .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+}
+
+/// An instant with an offset, as Python's `%Y-%m-%dT%H:%M:%S[.%f]%z` reads it: `T` or a space
+/// between date and time, seconds required, the offset `Z`, `±HH:MM` or `±HHMM`.
+fn parse_utc_datetime(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if !starts_with_a_year(text) {
+        return None;
+    }
+    let instant = DateTime::parse_from_rfc3339(text).ok().or_else(|| {
+        let text = text.replacen(' ', "T", 1);
+        let text = match text.strip_suffix('Z') {
+            Some(local) => format!("{local}+00:00"),
+            None => text,
+        };
+        DateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f%z").ok()
+    })?;
+    Some(instant.with_timezone(&Utc))
+}
+
+/// Float text as Python's `float()` reads it (`1.5`, `1e3`, `NaN`, `inf`, `-Infinity`), to the
+/// nearest value of the type; `None` for a finite number the type overflows to infinity (Python
+/// would write infinity).
+fn parse_float<F: FromStr + Copy + Into<f64>>(text: &str) -> Option<F> {
+    let text = text.trim();
+    let x: F = text.parse().ok()?;
+    let spells_infinity = {
+        let unsigned = text.trim_start_matches(['+', '-']);
+        unsigned.eq_ignore_ascii_case("inf") || unsigned.eq_ignore_ascii_case("infinity")
+    };
+    (!x.into().is_infinite() || spells_infinity).then_some(x)
+}
+
+/// Whether date text starts with a four-digit year and `-`, as Python's `%Y` requires (chrono
+/// would read `24-01-05` as the year 24).
+fn starts_with_a_year(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() > 4 && bytes[..4].iter().all(u8::is_ascii_digit) && bytes[4] == b'-'
+}
+
+/// A float's value as an integer when it has no fractional part and fits an `i64`.
+fn integral(f: f64) -> Option<i64> {
+    // -2^63 and 2^63 are exact in f64; every integral f64 in between is an i64.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    (f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f)).then_some(f as i64)
 }
 
 /// Text as a destination shows it: ISO dates, RFC 3339 instants with microseconds, decimal text,
@@ -430,10 +609,431 @@ mod tests {
                 .coerce_to(DataType::NaiveDate)
                 .is_err()
         );
-        assert!(
-            Value::String("{not json".into())
-                .coerce_to(DataType::Json)
-                .is_err()
+    }
+
+    /// The value `value` converts to for `target`; panics with the error otherwise.
+    fn fit(value: impl Into<Value>, target: DataType) -> Value {
+        let value = value.into();
+        let shown = format!("{value:?}");
+        value
+            .coerce_to(target)
+            .unwrap_or_else(|e| panic!("{shown} for {target}: {e}"))
+    }
+
+    /// Asserts that `value` is refused for `target`, with an error that names the types.
+    fn refuse(value: impl Into<Value>, target: DataType) {
+        let value = value.into();
+        let shown = format!("{value:?}");
+        let source = describe(value.data_type());
+        match value.coerce_to(target) {
+            Ok(fitted) => panic!("{shown} for {target} gave {fitted:?}"),
+            Err(e) => assert!(e.to_string().starts_with(&source), "{e}"),
+        }
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn datetime(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> NaiveDateTime {
+        date(y, m, d).and_hms_opt(h, min, s).unwrap()
+    }
+
+    #[test]
+    fn null_fits_every_type() {
+        for target in [
+            DataType::Boolean,
+            DataType::Short,
+            DataType::Long,
+            DataType::DEFAULT_DECIMAL,
+            DataType::Float,
+            DataType::NaiveDate,
+            DataType::UtcDatetime,
+            DataType::Binary,
+            DataType::String,
+            DataType::Xml,
+            DataType::Json,
+        ] {
+            assert_eq!(fit(Value::Null, target), Value::Null);
+        }
+    }
+
+    #[test]
+    fn boolean_takes_bools_zero_and_one_and_their_text() {
+        let t = DataType::Boolean;
+        for (value, expected) in [
+            (Value::Bool(true), true),
+            (Value::Bool(false), false),
+            (Value::Short(1), true),
+            (Value::Int(0), false),
+            (Value::Long(1), true),
+            (Value::Long(0), false),
+            (Value::Float(1.0), true),
+            (Value::Double(0.0), false),
+            (Value::Double(-0.0), false),
+            (Value::from("1"), true),
+            (Value::from("0"), false),
+            (Value::from(" 1 "), true),
+            (Value::from("true"), true),
+            (Value::from("FALSE"), false),
+            (Value::from("True"), true),
+        ] {
+            assert_eq!(fit(value, t), Value::Bool(expected));
+        }
+        // Python takes these by their truth; only 0 and 1 say what a bool says.
+        refuse(Value::Long(2), t);
+        refuse(Value::Int(-1), t);
+        refuse(Value::Double(0.5), t);
+        refuse(Value::Double(f64::NAN), t);
+        refuse(Value::Float(f32::INFINITY), t);
+        // Python refuses these too.
+        refuse("yes", t);
+        refuse("", t);
+        refuse("2", t);
+        refuse("1.0", t);
+        refuse(Value::Decimal(Decimal::ONE), t);
+        refuse(Value::Binary(vec![1]), t);
+        refuse(Value::NaiveDate(date(2024, 1, 5)), t);
+        refuse(Value::Json("true".into()), t);
+    }
+
+    #[test]
+    fn integers_take_integral_numbers_bools_and_integer_text() {
+        assert_eq!(fit(Value::Double(7.0), DataType::Int), Value::Int(7));
+        assert_eq!(fit(Value::Float(-3.0), DataType::Short), Value::Short(-3));
+        assert_eq!(fit(Value::Double(-0.0), DataType::Long), Value::Long(0));
+        assert_eq!(
+            fit(Value::Double(-9_223_372_036_854_775_808.0), DataType::Long),
+            Value::Long(i64::MIN)
+        );
+        assert_eq!(
+            fit(Value::Double(9_007_199_254_740_992.0), DataType::Long),
+            Value::Long(9_007_199_254_740_992)
+        );
+        assert_eq!(fit(Value::Bool(true), DataType::Long), Value::Long(1));
+        assert_eq!(fit(Value::Bool(false), DataType::Short), Value::Short(0));
+        assert_eq!(fit(Value::Short(7), DataType::Int), Value::Int(7));
+        assert_eq!(fit(Value::Int(7), DataType::Long), Value::Long(7));
+        assert_eq!(
+            fit(Value::Decimal(dec("7.00")), DataType::Int),
+            Value::Int(7)
+        );
+        for (text, expected) in [("7", 7), (" 42\n", 42), ("+7", 7), ("-0", 0), ("007", 7)] {
+            assert_eq!(fit(text, DataType::Long), Value::Long(expected));
+        }
+        assert_eq!(fit("-32768", DataType::Short), Value::Short(i16::MIN));
+    }
+
+    #[test]
+    fn integers_refuse_fractions_and_what_the_width_cannot_hold() {
+        for t in [DataType::Short, DataType::Int, DataType::Long] {
+            refuse(Value::Double(7.5), t);
+            refuse(Value::Float(0.5), t);
+            refuse(Value::Double(f64::NAN), t);
+            refuse(Value::Double(f64::INFINITY), t);
+            refuse(Value::Double(f64::NEG_INFINITY), t);
+            // Python truncates a decimal (7.5 becomes 7).
+            refuse(Value::Decimal(dec("7.5")), t);
+            refuse("7.0", t);
+            refuse("7.5", t);
+            refuse("1_000", t);
+            refuse("0x7", t);
+            refuse("", t);
+            refuse(Value::NaiveDate(date(2024, 1, 5)), t);
+            refuse(Value::Binary(vec![7]), t);
+            refuse(Value::Json("7".into()), t);
+        }
+        // Python checks SHORT against INT's range.
+        refuse(Value::Long(40_000), DataType::Short);
+        refuse(Value::Double(40_000.0), DataType::Short);
+        refuse("-32769", DataType::Short);
+        refuse(Value::Long(1 << 31), DataType::Int);
+        refuse(Value::Double(1e10), DataType::Int);
+        refuse(Value::Double(9_223_372_036_854_775_808.0), DataType::Long);
+        refuse("9223372036854775808", DataType::Long);
+    }
+
+    #[test]
+    fn double_takes_numbers_bools_and_float_text() {
+        let t = DataType::Double;
+        assert_eq!(fit(Value::Double(1.5), t), Value::Double(1.5));
+        assert_eq!(fit(Value::Float(0.1), t), Value::Double(f64::from(0.1_f32)));
+        assert_eq!(fit(Value::Short(-2), t), Value::Double(-2.0));
+        assert_eq!(fit(Value::Int(7), t), Value::Double(7.0));
+        // The nearest double, as Python's float() gives.
+        assert_eq!(
+            fit(Value::Long(i64::MAX), t),
+            Value::Double(9_223_372_036_854_775_808.0)
+        );
+        assert_eq!(fit(Value::Decimal(dec("0.1")), t), Value::Double(0.1));
+        assert_eq!(fit(Value::Bool(true), t), Value::Double(1.0));
+        assert_eq!(fit(Value::Bool(false), t), Value::Double(0.0));
+        for (text, expected) in [
+            ("1.5", 1.5),
+            (" 1e3 ", 1000.0),
+            ("-0.25", -0.25),
+            ("7", 7.0),
+            ("inf", f64::INFINITY),
+            ("-Infinity", f64::NEG_INFINITY),
+            ("+INF", f64::INFINITY),
+        ] {
+            assert_eq!(fit(text, t), Value::Double(expected));
+        }
+        for nan in [
+            Value::from("NaN"),
+            Value::from("nan"),
+            Value::Double(f64::NAN),
+        ] {
+            assert!(matches!(fit(nan, t), Value::Double(x) if x.is_nan()));
+        }
+        assert_eq!(
+            fit(Value::Double(f64::INFINITY), t),
+            Value::Double(f64::INFINITY)
+        );
+        // Python writes infinity for text past f64's range.
+        refuse("1e400", t);
+        refuse("-1e400", t);
+        refuse("abc", t);
+        refuse("", t);
+        refuse("0x10", t);
+        refuse("1_0", t);
+        refuse(Value::NaiveDate(date(2024, 1, 5)), t);
+        refuse(Value::Binary(vec![1]), t);
+        refuse(Value::Json("1.5".into()), t);
+    }
+
+    #[test]
+    fn float_rounds_to_the_nearest_f32_and_refuses_overflow() {
+        let t = DataType::Float;
+        assert_eq!(fit(Value::Float(1.5), t), Value::Float(1.5));
+        assert_eq!(fit(Value::Double(0.1), t), Value::Float(0.1));
+        assert_eq!(fit(Value::Double(3.4e38), t), Value::Float(3.4e38));
+        assert_eq!(fit(Value::Double(1e-50), t), Value::Float(0.0));
+        assert_eq!(fit(Value::Long(16_777_217), t), Value::Float(16_777_216.0));
+        assert_eq!(fit(Value::Short(i16::MIN), t), Value::Float(-32768.0));
+        assert_eq!(fit(Value::Bool(true), t), Value::Float(1.0));
+        assert_eq!(fit(Value::Decimal(dec("0.5")), t), Value::Float(0.5));
+        assert_eq!(fit("0.1", t), Value::Float(0.1));
+        assert_eq!(fit("-inf", t), Value::Float(f32::NEG_INFINITY));
+        assert_eq!(
+            fit(Value::Double(f64::INFINITY), t),
+            Value::Float(f32::INFINITY)
+        );
+        assert!(matches!(fit("nan", t), Value::Float(x) if x.is_nan()));
+        assert!(matches!(fit(Value::Double(f64::NAN), t), Value::Float(x) if x.is_nan()));
+        // Python stores infinity for these.
+        refuse(Value::Double(1e300), t);
+        refuse(Value::Double(-3.5e38), t);
+        refuse("1e39", t);
+        refuse("abc", t);
+        refuse(
+            Value::UtcDatetime(datetime(2024, 1, 5, 0, 0, 0).and_utc()),
+            t,
+        );
+    }
+
+    #[test]
+    fn naive_date_takes_dates_timestamps_at_midnight_and_iso_text() {
+        let t = DataType::NaiveDate;
+        let day = Value::NaiveDate(date(2024, 1, 5));
+        assert_eq!(fit(day.clone(), t), day);
+        // Python drops the time of day; we refuse to lose it.
+        refuse(Value::NaiveDatetime(datetime(2024, 1, 5, 23, 59, 59)), t);
+        refuse(
+            Value::UtcDatetime(datetime(2024, 1, 5, 23, 30, 0).and_utc()),
+            t,
+        );
+        assert_eq!(
+            fit(Value::NaiveDatetime(datetime(2024, 1, 5, 0, 0, 0)), t),
+            day
+        );
+        assert_eq!(
+            fit(
+                Value::UtcDatetime(datetime(2024, 1, 5, 0, 0, 0).and_utc()),
+                t
+            ),
+            day
+        );
+        assert_eq!(fit("2024-01-05", t), day);
+        assert_eq!(fit(" 2024-01-05 ", t), day);
+        assert_eq!(fit("2024-1-5", t), day);
+        refuse("2024-01-05T10:00:00", t);
+        refuse("2024-02-30", t);
+        refuse("24-01-05", t);
+        refuse("05/01/2024", t);
+        refuse("", t);
+        refuse(Value::Long(20_240_105), t);
+        refuse(Value::Binary(vec![1]), t);
+    }
+
+    #[test]
+    fn naive_datetime_takes_timestamps_dates_and_text_without_an_offset() {
+        let t = DataType::NaiveDatetime;
+        let at = datetime(2024, 1, 5, 10, 30, 0);
+        assert_eq!(fit(Value::NaiveDatetime(at), t), Value::NaiveDatetime(at));
+        assert_eq!(
+            fit(Value::NaiveDate(date(2024, 1, 5)), t),
+            Value::NaiveDatetime(datetime(2024, 1, 5, 0, 0, 0))
+        );
+        assert_eq!(
+            fit(Value::UtcDatetime(at.and_utc()), t),
+            Value::NaiveDatetime(at)
+        );
+        for text in [
+            "2024-01-05T10:30:00",
+            "2024-01-05 10:30:00",
+            " 2024-01-05T10:30:00.000 ",
+            "2024-01-05T10:30",
+        ] {
+            assert_eq!(fit(text, t), Value::NaiveDatetime(at), "{text}");
+        }
+        assert_eq!(
+            fit("2024-01-05 10:30:00.5", t),
+            Value::NaiveDatetime(at + chrono::Duration::milliseconds(500))
+        );
+        // Python stops at 6 digits.
+        assert_eq!(
+            fit("2024-01-05T10:30:00.123456789", t),
+            Value::NaiveDatetime(at + chrono::Duration::nanoseconds(123_456_789))
+        );
+        refuse("2024-01-05T10:30:00Z", t);
+        refuse("2024-01-05T10:30:00+02:00", t);
+        refuse("2024-01-05", t);
+        refuse("24-01-05T10:30:00", t);
+        refuse(Value::Long(1_704_450_600), t);
+    }
+
+    #[test]
+    fn utc_datetime_takes_instants_naive_values_as_utc_and_text_with_an_offset() {
+        let t = DataType::UtcDatetime;
+        let at = datetime(2024, 1, 5, 8, 0, 0).and_utc();
+        assert_eq!(fit(Value::UtcDatetime(at), t), Value::UtcDatetime(at));
+        assert_eq!(
+            fit(Value::NaiveDatetime(datetime(2024, 1, 5, 8, 0, 0)), t),
+            Value::UtcDatetime(at)
+        );
+        assert_eq!(
+            fit(Value::NaiveDate(date(2024, 1, 5)), t),
+            Value::UtcDatetime(datetime(2024, 1, 5, 0, 0, 0).and_utc())
+        );
+        for text in [
+            "2024-01-05T08:00:00Z",
+            "2024-01-05T10:00:00+02:00",
+            "2024-01-05 10:00:00+02:00",
+            "2024-01-05 10:00:00+0200",
+            "2024-01-05T08:00:00.000-0000",
+            "2024-01-05T06:00:00-02:00",
+            " 2024-01-05T08:00:00Z ",
+            "2024-1-5T8:0:0Z",
+        ] {
+            assert_eq!(fit(text, t), Value::UtcDatetime(at), "{text}");
+        }
+        assert_eq!(
+            fit("2024-01-05T08:00:00.123+00:00", t),
+            Value::UtcDatetime(at + chrono::Duration::milliseconds(123))
+        );
+        assert_eq!(
+            fit("2024-01-05T08:00:00.123456789Z", t),
+            Value::UtcDatetime(at + chrono::Duration::nanoseconds(123_456_789))
+        );
+        refuse("2024-01-05T08:00:00", t);
+        refuse("2024-01-05", t);
+        refuse("2024-01-05T08:00Z", t);
+        refuse("24-01-05 08:00:00+00:00", t);
+        refuse("yesterday", t);
+        refuse(Value::Long(1_704_441_600), t);
+    }
+
+    #[test]
+    fn binary_takes_bytes_only() {
+        let t = DataType::Binary;
+        assert_eq!(fit(vec![0_u8, 255], t), Value::Binary(vec![0, 255]));
+        refuse("ab", t);
+        refuse(Value::Json("[1]".into()), t);
+        refuse(Value::Long(1), t);
+    }
+
+    #[test]
+    fn string_takes_anything_as_its_text() {
+        let t = DataType::String;
+        for (value, text) in [
+            (Value::from("s"), "s"),
+            (Value::Long(7), "7"),
+            (Value::Double(1.5), "1.5"),
+            (Value::Bool(true), "true"),
+            (Value::Binary(vec![0xab, 1]), "ab01"),
+            (Value::Json(r#"{"a":1}"#.into()), r#"{"a":1}"#),
+            (Value::Xml("<a/>".into()), "<a/>"),
+            (Value::NaiveDate(date(2024, 1, 5)), "2024-01-05"),
+            (
+                Value::NaiveDatetime(datetime(2024, 1, 5, 10, 0, 0)),
+                "2024-01-05T10:00:00.000000",
+            ),
+            (Value::Decimal(dec("1.50")), "1.50"),
+        ] {
+            assert_eq!(fit(value, t), Value::String(text.into()));
+        }
+    }
+
+    #[test]
+    fn xml_takes_text_only() {
+        let t = DataType::Xml;
+        assert_eq!(fit("<a/>", t), Value::Xml("<a/>".into()));
+        // Not checked, as in Python.
+        assert_eq!(fit("not xml", t), Value::Xml("not xml".into()));
+        assert_eq!(fit(Value::Xml("<a/>".into()), t), Value::Xml("<a/>".into()));
+        refuse(Value::Long(1), t);
+        refuse(Value::Binary(b"<a/>".to_vec()), t);
+        refuse(Value::Json("{}".into()), t);
+    }
+
+    #[test]
+    fn json_takes_documents_and_writes_text_and_scalars_as_json_values() {
+        let t = DataType::Json;
+        let json = |text: &str| Value::Json(text.into());
+        assert_eq!(fit(json(r#"{"a": [1]}"#), t), json(r#"{"a": [1]}"#));
+        assert_eq!(fit(json("3"), t), json("3"));
+        // Text is a JSON string, as Python's json.dumps makes it, even text that parses as JSON.
+        assert_eq!(fit("hello", t), json(r#""hello""#));
+        assert_eq!(fit(r#"{"a":1}"#, t), json(r#""{\"a\":1}""#));
+        assert_eq!(fit("", t), json(r#""""#));
+        assert_eq!(fit("é\n", t), json("\"é\\n\""));
+        assert_eq!(fit(Value::Long(3), t), json("3"));
+        assert_eq!(fit(Value::Short(-3), t), json("-3"));
+        assert_eq!(fit(Value::Int(0), t), json("0"));
+        assert_eq!(fit(Value::Double(1.5), t), json("1.5"));
+        assert_eq!(fit(Value::Double(1e20), t), json("1e+20"));
+        assert_eq!(fit(Value::Double(1.0), t), json("1.0"));
+        assert_eq!(fit(Value::Float(0.1), t), json("0.1"));
+        assert_eq!(fit(Value::Bool(true), t), json("true"));
+        assert_eq!(
+            json("{not json").coerce_to(t).unwrap_err().to_string(),
+            "a value of type JSON is not a JSON document"
+        );
+        // Python writes `NaN` and `Infinity`, which are not JSON.
+        refuse(Value::Double(f64::NAN), t);
+        refuse(Value::Double(f64::INFINITY), t);
+        refuse(Value::Float(f32::NEG_INFINITY), t);
+        // Python refuses these (json.dumps cannot write them).
+        refuse(Value::NaiveDate(date(2024, 1, 5)), t);
+        refuse(
+            Value::UtcDatetime(datetime(2024, 1, 5, 0, 0, 0).and_utc()),
+            t,
+        );
+        refuse(Value::Binary(vec![1]), t);
+        refuse(Value::Decimal(dec("1.5")), t);
+        refuse(Value::Xml("<a/>".into()), t);
+    }
+
+    #[test]
+    fn a_bool_widened_into_a_double_column_is_one_or_zero() {
+        assert_eq!(
+            Value::Bool(true).widen_to(DataType::Double),
+            Value::Double(1.0)
+        );
+        assert_eq!(
+            Value::Bool(false).widen_to(DataType::Double),
+            Value::Double(0.0)
         );
     }
 
@@ -445,6 +1045,16 @@ mod tests {
             .to_string();
         assert!(!err.contains("s3cret"), "{err}");
         assert_eq!(err, "a value of type STRING does not fit LONG");
+        let err = Value::Double(7.25)
+            .coerce_to(DataType::Int)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "a value of type DOUBLE does not fit INT");
+        let err = Value::Json("{\"password\": \"s3cret\"".into())
+            .coerce_to(DataType::Json)
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("s3cret"), "{err}");
     }
 
     #[test]
