@@ -564,7 +564,8 @@ mod tests {
         assert!(dec("0.1") > dec("0.09"));
         let max = dec(&"9".repeat(38));
         let tiny = dec(&format!("0.{}1", "0".repeat(36)));
-        assert!(max > tiny && tiny < max);
+        assert_eq!(max.cmp(&tiny), Ordering::Greater);
+        assert_eq!(tiny.cmp(&max), Ordering::Less);
         assert!(-max < -tiny);
         let set: std::collections::HashSet<Decimal> = [dec("2.0"), dec("2")].into();
         assert_eq!(set.len(), 1);

@@ -4,13 +4,17 @@
 //! written by hand under `expected/` from the contract in docs/warehouse.md.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use connector_core::__internal::grpc::{ServeOptions, serve_on};
 use connector_core::__internal::local::sync_into_warehouse;
 use connector_core::__internal::local::{Files, Warehouse};
+use connector_core::__internal::tester;
 use connector_core::Connector;
 use connector_core::naming::Naming;
 use connector_core::testing::{Destination, configuration_map};
 use connector_core::{SyncError, SyncReport};
+use connector_core::{anyhow, tokio};
 
 /// A local run's folder (like `files/`), removed when dropped.
 #[derive(Debug)]
@@ -154,6 +158,123 @@ impl Default for Golden {
     fn default() -> Golden {
         Golden::new()
     }
+}
+
+/// What one connector's sync gives in each mode: `Ok` with the canonical dump of the
+/// destination, or `Err` with the failure's message.
+#[derive(Debug)]
+pub struct Verdicts {
+    /// The in-memory destination of a user's `cargo test`.
+    pub memory: Result<String, String>,
+    /// The local warehouse, as `debug` runs it.
+    pub debug: Result<String, String>,
+    /// `serve` in-process, read into a local warehouse by `connector-tester`'s client.
+    pub served: Result<String, String>,
+}
+
+impl Verdicts {
+    /// One sync of `C` in each mode, each from an empty destination.
+    pub async fn of<C: Connector>(configuration: serde_json::Value) -> Verdicts {
+        let mut memory = Destination::new();
+        let memory = match memory.sync::<C>(configuration.clone()).await {
+            Ok(_) => Ok(memory.dump()),
+            Err(failed) => Err(failed.error.to_string()),
+        };
+        let local = LocalRun::new();
+        let debug = match local.sync::<C>(configuration.clone()).await {
+            Ok(_) => Ok(local.dump()),
+            Err(error) => Err(error.to_string()),
+        };
+        let served = LocalRun::new();
+        let outcome = served_sync::<C>(&configuration_map(configuration), &served.files()).await;
+        let served = match outcome {
+            Ok(()) => Ok(served.dump()),
+            Err(error) => Err(format!("{error:#}")),
+        };
+        Verdicts {
+            memory,
+            debug,
+            served,
+        }
+    }
+
+    /// Asserts that every mode failed with a message that contains `message`.
+    ///
+    /// # Panics
+    /// When a mode succeeded or said something else.
+    pub fn assert_all_fail_with(&self, message: &str) {
+        for (mode, verdict) in self.modes() {
+            match verdict {
+                Ok(dump) => {
+                    panic!("{mode} succeeded where it should fail with `{message}`:\n{dump}")
+                }
+                Err(said) => assert!(
+                    said.contains(message),
+                    "{mode} failed with\n  {said}\ninstead of\n  {message}"
+                ),
+            }
+        }
+    }
+
+    /// Asserts that every mode succeeded with the same destination, and returns its dump.
+    ///
+    /// # Panics
+    /// When a mode failed or two destinations differ.
+    pub fn assert_all_succeed(&self) -> String {
+        let dumps: Vec<(&str, &String)> = self
+            .modes()
+            .into_iter()
+            .map(|(mode, verdict)| match verdict {
+                Ok(dump) => (mode, dump),
+                Err(said) => panic!("{mode} failed: {said}"),
+            })
+            .collect();
+        for (mode, dump) in &dumps[1..] {
+            assert_eq!(*dump, dumps[0].1, "{mode} differs from {}", dumps[0].0);
+        }
+        dumps[0].1.clone()
+    }
+
+    fn modes(&self) -> [(&'static str, &Result<String, String>); 3] {
+        [
+            ("the memory destination", &self.memory),
+            ("`debug`", &self.debug),
+            ("`serve` read by the tester", &self.served),
+        ]
+    }
+}
+
+/// One sync of `C` through an in-process `serve`, read by the tester's client into the local
+/// warehouse of `files`.
+async fn served_sync<C: Connector>(
+    configuration: &connector_core::ConfigurationMap,
+    files: &Files,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let address = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve_on::<C>(
+        vec![listener],
+        ServeOptions::default(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let mut client = tester::connect(&address.to_string(), Duration::from_secs(5)).await?;
+    let outcome = tester::sync(
+        &mut client,
+        configuration,
+        None,
+        files,
+        Naming::Fivetran,
+        false,
+    )
+    .await;
+    let _ = stop.send(());
+    server.await??;
+    let (_, outcome) = outcome?;
+    outcome?;
+    Ok(())
 }
 
 /// The hand-written dump of a case.

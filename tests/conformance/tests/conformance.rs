@@ -879,70 +879,7 @@ async fn a_new_column_after_rows_appended_in_key_order_is_added_in_the_same_comm
     );
 }
 
-/// Two declared columns of a run-time table that land in one column under Fivetran naming:
-/// the value of the source name that sorts first wins, whatever the order of the row's cells,
-/// as for undeclared columns.
-mod declared_names_collide {
-    use connector_core::prelude::*;
-
-    #[sync(schema = schema)]
-    pub async fn update(ops: &Operations) -> Result<()> {
-        ops.upsert_row(
-            "events",
-            Row::new()
-                .with("id", 1_i64)
-                .with("updated_at", "snake")
-                .with("updatedAt", "camel"),
-        )
-        .await?;
-        ops.upsert_row(
-            "events",
-            Row::new()
-                .with("id", 2_i64)
-                .with("updatedAt", "camel")
-                .with("updated_at", "snake"),
-        )
-        .await?;
-        ops.checkpoint(&json!({})).await?;
-        Ok(())
-    }
-
-    async fn schema() -> Result<Vec<TableSchema>> {
-        Ok(vec![
-            TableSchema::new("events")
-                .column(Column::key("id", Some(DataType::Long)))
-                .column(Column::new("updated_at", DataType::String))
-                .column(Column::new("updatedAt", DataType::String)),
-        ])
-    }
-}
-
-#[tokio::test]
-async fn declared_columns_that_collide_keep_the_value_of_the_name_that_sorts_first() {
-    let run = LocalRun::new();
-    run.sync::<declared_names_collide::update>(json!({}))
-        .await
-        .unwrap();
-    assert_eq!(
-        run.count("SELECT count(*) FROM tester.events WHERE updated_at = 'camel'"),
-        2
-    );
-    let mut memory = connector_core::testing::Destination::new();
-    memory
-        .sync::<declared_names_collide::update>(json!({}))
-        .await
-        .unwrap();
-    let values = memory.table("events").column("updated_at");
-    assert_eq!(
-        values,
-        vec![
-            connector_core::Value::String("camel".into()),
-            connector_core::Value::String("camel".into())
-        ]
-    );
-}
-
-/// Decimals with more digits than rust_decimal's 96-bit mantissa holds at the column's scale:
+/// Decimals of more than 28 digits at the column's scale (more than rust_decimal holds):
 /// stored exactly when they fit the column, refused when they do not.
 mod wide_decimals {
     use connector_core::prelude::*;

@@ -1,0 +1,239 @@
+//! One connector, one verdict: the in-memory destination, `debug` and `serve` (read by the
+//! tester) accept the same connectors with the same tables, and refuse the same ones with the
+//! same message. And every DECIMAL(38, s) value lands exactly, in every mode.
+
+use connector_conformance::Verdicts;
+use connector_conformance::serde_json::json;
+
+/// 38 digits, 10 after the point: more than rust_decimal holds.
+const WIDE: &str = "1234567890123456789012345678.0123456789";
+
+mod wide_decimals {
+    use connector_core::prelude::*;
+
+    #[table(name = "ledger")]
+    pub struct Entry {
+        #[primary_key]
+        pub id: i64,
+        #[column(decimal(38, 10))]
+        pub amount: Decimal,
+    }
+
+    async fn schema() -> Result<Vec<TableSchema>> {
+        Ok(vec![
+            TableSchema::new("balances")
+                .column(Column::key("id", Some(DataType::Long)))
+                .column(Column::new(
+                    "amount",
+                    DataType::Decimal {
+                        precision: 38,
+                        scale: 10,
+                    },
+                ))
+                .column(Column::new(
+                    "big",
+                    DataType::Decimal {
+                        precision: 38,
+                        scale: 0,
+                    },
+                )),
+        ])
+    }
+
+    #[sync(tables(Entry), schema = schema)]
+    pub async fn update(ops: &Operations) -> Result<()> {
+        let wide: Decimal = super::WIDE.parse()?;
+        ops.upsert(Entry {
+            id: 1,
+            amount: wide,
+        })
+        .await?;
+        ops.upsert_row(
+            "balances",
+            Row::new()
+                .with("id", 1_i64)
+                .with("amount", wide)
+                // 10^20, past i64, without text.
+                .with("big", Decimal::try_from(10_i128.pow(20))?),
+        )
+        .await?;
+        // Text and an unsigned integer past i64, into an inferred column and a declared one.
+        ops.upsert_row(
+            "balances",
+            Row::new()
+                .with("id", 2_i64)
+                .with("amount", super::WIDE)
+                .with("big", u64::MAX)
+                .with("inferred", wide),
+        )
+        .await?;
+        ops.checkpoint(&json!({})).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_digit_of_a_38_digit_decimal_lands_in_every_mode() {
+    let dump = Verdicts::of::<wide_decimals::update>(json!({}))
+        .await
+        .assert_all_succeed();
+    assert!(
+        dump.contains(&format!("1 | {WIDE}")),
+        "the ledger row keeps every digit:\n{dump}"
+    );
+    assert!(
+        dump.contains(&format!("1 | {WIDE} | 100000000000000000000")),
+        "{dump}"
+    );
+    assert!(
+        dump.contains(&format!("2 | {WIDE} | 18446744073709551615 | {WIDE}")),
+        "{dump}"
+    );
+}
+
+mod too_wide_for_its_column {
+    use connector_core::prelude::*;
+
+    #[table(name = "prices")]
+    pub struct Price {
+        #[primary_key]
+        pub id: i64,
+        #[column(decimal(10, 2))]
+        pub amount: Decimal,
+    }
+
+    #[sync(tables(Price))]
+    pub async fn update(ops: &Operations) -> Result<()> {
+        ops.upsert(Price {
+            id: 1,
+            amount: "123456789.1".parse()?,
+        })
+        .await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_typed_row_that_does_not_fit_its_declared_decimal_fails_in_every_mode() {
+    Verdicts::of::<too_wide_for_its_column::update>(json!({}))
+        .await
+        .assert_all_fail_with(
+            "table `prices`, column `amount`: a value of type DECIMAL does not fit DECIMAL(10, 2)",
+        );
+}
+
+mod not_json {
+    use connector_core::prelude::*;
+
+    #[table(name = "events")]
+    pub struct Event {
+        #[primary_key]
+        pub id: i64,
+        #[column(json)]
+        pub payload: String,
+    }
+
+    #[sync(tables(Event))]
+    pub async fn update(ops: &Operations) -> Result<()> {
+        ops.upsert(Event {
+            id: 1,
+            payload: "{not json".into(),
+        })
+        .await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_json_field_that_is_not_json_fails_in_every_mode() {
+    Verdicts::of::<not_json::update>(json!({}))
+        .await
+        .assert_all_fail_with(
+            "table `events`, column `payload`: a value of type JSON is not a JSON document",
+        );
+}
+
+mod bad_schemas {
+    use connector_core::prelude::*;
+
+    #[derive(Configuration)]
+    pub struct Config {
+        pub case: String,
+    }
+
+    fn orders(precision: u8, scale: u8) -> Vec<TableSchema> {
+        vec![
+            TableSchema::new("orders")
+                .column(Column::key("id", Some(DataType::Long)))
+                .column(Column::new(
+                    "amount",
+                    DataType::Decimal { precision, scale },
+                )),
+        ]
+    }
+
+    async fn schema(config: &Config) -> Result<Vec<TableSchema>> {
+        Ok(match config.case.as_str() {
+            "precision 40" => orders(40, 2),
+            "scale above precision" => orders(5, 7),
+            "precision 0" => orders(0, 0),
+            "mixed schemas" => vec![TableSchema::new("a").in_schema("s"), TableSchema::new("b")],
+            "colliding columns" => vec![
+                TableSchema::new("t")
+                    .column(Column::new("userId", DataType::Long))
+                    .column(Column::new("user_id", DataType::Long)),
+            ],
+            "colliding tables" => vec![TableSchema::new("UserData"), TableSchema::new("user_data")],
+            "empty column" => vec![TableSchema::new("t").column(Column::new("", DataType::Long))],
+            "reserved column" => {
+                vec![TableSchema::new("t").column(Column::new("_fivetran_deleted", DataType::Long))]
+            }
+            other => bail!("no case `{other}`"),
+        })
+    }
+
+    #[sync(tables(), schema = schema)]
+    pub async fn update(ops: &Operations, config: &Config) -> Result<()> {
+        let _ = config;
+        ops.upsert_row("orders", Row::new().with("id", 1_i64)).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_declared_schema_the_destination_cannot_hold_fails_in_every_mode_before_the_sync() {
+    for (case, message) in [
+        (
+            "precision 40",
+            "table `orders`, column `amount`: DECIMAL precision must be within 1..=38, not 40",
+        ),
+        (
+            "scale above precision",
+            "table `orders`, column `amount`: DECIMAL scale 7 is greater than its precision 5",
+        ),
+        (
+            "precision 0",
+            "table `orders`, column `amount`: DECIMAL precision must be within 1..=38, not 0",
+        ),
+        (
+            "mixed schemas",
+            "some tables name a schema and some do not (b); give every table a schema or none",
+        ),
+        (
+            "colliding columns",
+            "table `t`: columns `userId` and `user_id` both become column `user_id`",
+        ),
+        (
+            "colliding tables",
+            "tables `UserData` and `user_data` both become table `user_data`",
+        ),
+        (
+            "empty column",
+            "table `t` declares a column with an empty name",
+        ),
+        (
+            "reserved column",
+            "table `t`, column `_fivetran_deleted`: names starting with `_fivetran_` are reserved",
+        ),
+    ] {
+        let verdicts = Verdicts::of::<bad_schemas::update>(json!({ "case": case })).await;
+        verdicts.assert_all_fail_with(message);
+        verdicts.assert_all_fail_with("the declared tables are refused");
+    }
+}
