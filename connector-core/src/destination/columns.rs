@@ -42,6 +42,17 @@ pub enum NameError {
         column: String,
         name: String,
     },
+    #[error(
+        "table `{table}`: columns `{first}` and `{second}` differ only in case, and the \
+         warehouse's names ignore case, so `--naming source` cannot keep both; rename one in \
+         the connector, or run with Fivetran naming (the default), which lands both in `{lower}`"
+    )]
+    CaseCollision {
+        table: String,
+        first: String,
+        second: String,
+        lower: String,
+    },
 }
 
 /// A table's destination name, refusing an empty one.
@@ -176,7 +187,7 @@ impl Columns {
                 Some(&index) => index,
                 None => {
                     let name = self.destination_name(&column.name, naming)?;
-                    self.add(&column.name, name)
+                    self.add(&column.name, name)?
                 }
             };
             let state = &mut self.list[index];
@@ -254,7 +265,7 @@ impl Columns {
                     if let Some(index) = *index
                         && !self.by_source.contains_key(&source)
                     {
-                        self.add(&source, name);
+                        self.add(&source, name)?;
                         debug_assert!(self.by_source[&source] == index);
                     }
                     continue;
@@ -264,7 +275,7 @@ impl Columns {
             let index = match self.by_source.get(&source) {
                 Some(&index) => Some(index),
                 None if value.is_null() && self.position(&name).is_none() => None,
-                None => Some(self.add(&source, name.clone())),
+                None => Some(self.add(&source, name.clone())?),
             };
             if let Some(index) = index {
                 placed.push((index, value));
@@ -318,8 +329,11 @@ impl Columns {
         Ok(name)
     }
 
-    /// Lands source name `source` in the column named `name`, added (untyped) if new.
-    fn add(&mut self, source: &str, name: String) -> usize {
+    /// Lands source name `source` in the column named `name`, added (untyped) if new. A new
+    /// name that differs from a column's only in case is refused: DuckDB compares names without
+    /// regard to ASCII case, so `id` and `ID` would be one column to it and two to us. (Only
+    /// source naming can give such names: Fivetran names are lower-case.)
+    fn add(&mut self, source: &str, name: String) -> Result<usize, NameError> {
         let index = match self.position(&name) {
             Some(index) => {
                 if let Some((other, _)) = self.by_source.iter().find(|(_, i)| **i == index) {
@@ -328,6 +342,18 @@ impl Columns {
                 index
             }
             None => {
+                if let Some(twin) = self
+                    .list
+                    .iter()
+                    .find(|c| c.name.eq_ignore_ascii_case(&name))
+                {
+                    return Err(NameError::CaseCollision {
+                        table: self.table.clone(),
+                        first: twin.name.clone(),
+                        second: name,
+                        lower: Naming::Fivetran.column(source),
+                    });
+                }
                 self.list.push(Column {
                     name,
                     data_type: None,
@@ -339,7 +365,7 @@ impl Columns {
             }
         };
         self.by_source.insert(source.to_string(), index);
-        index
+        Ok(index)
     }
 }
 

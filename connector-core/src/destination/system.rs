@@ -15,9 +15,10 @@ pub const DELETED: &str = "_fivetran_deleted";
 pub const ID: &str = "_fivetran_id";
 /// Whether a destination column name is reserved for system columns: it starts with
 /// `_fivetran_`, which a source column may not take (the macros refuse it at compile time with
-/// the same rule, from `connector-naming`).
+/// the same rule, from `connector-naming`), in any case, since the warehouse's names ignore
+/// case (`_Fivetran_Synced` under source naming).
 pub fn is_reserved(name: &str) -> bool {
-    connector_naming::is_reserved_column(name)
+    connector_naming::is_reserved_column(&name.to_ascii_lowercase())
 }
 
 /// `_fivetran_id`: SHA-256, hex, of the compact JSON array of `[column, value as text]` pairs for

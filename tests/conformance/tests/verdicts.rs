@@ -237,3 +237,38 @@ async fn a_declared_schema_the_destination_cannot_hold_fails_in_every_mode_befor
         verdicts.assert_all_fail_with("the declared tables are refused");
     }
 }
+
+mod case_twins {
+    use connector_core::prelude::*;
+
+    #[sync(tables())]
+    pub async fn update(ops: &Operations) -> Result<()> {
+        ops.upsert_row("users", Row::new().with("id", 1_i64).with("ID", 2_i64))
+            .await
+    }
+}
+
+#[tokio::test]
+async fn columns_that_differ_only_in_case_under_source_naming_fail_naming_both() {
+    use connector_conformance::LocalRun;
+    use connector_core::naming::Naming;
+    use connector_core::testing::Destination;
+
+    // The warehouse names the table as it holds it (`tester.users`).
+    let message = "users`: columns `ID` and `id` differ only in case, and the warehouse's \
+                   names ignore case, so `--naming source` cannot keep both; rename one in the \
+                   connector, or run with Fivetran naming (the default), which lands both in `id`";
+    let debug = LocalRun::new()
+        .sync_named::<case_twins::update>(json!({}), Naming::Source)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(debug.contains(message), "{debug}");
+    let memory = Destination::with_naming(Naming::Source)
+        .sync::<case_twins::update>(json!({}))
+        .await
+        .unwrap_err()
+        .error
+        .to_string();
+    assert!(memory.contains(message), "{memory}");
+}
