@@ -393,7 +393,7 @@ async fn bad_run_time_rows_fail_the_sync_naming_table_and_column() {
     assert!(
         failed
             .to_string()
-            .contains("table `log` has no primary key"),
+            .contains("table `log` is not declared: `update_row` and `delete_row` need a table"),
         "{failed}"
     );
     let failed = Destination::new()

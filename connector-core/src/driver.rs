@@ -170,9 +170,9 @@ pub async fn run_until<C: Connector, S: Sink>(
         Ok(prepared) => prepared,
         Err(error) => return (sink, Err(error)),
     };
-    let (config, mut state, tables, runtime_tables) = prepared;
+    let (config, mut state, tables) = prepared;
     let (sender, receiver) = mpsc::channel(CHANNEL_BATCHES);
-    let ops = Operations::new(sender, &runtime_tables);
+    let ops = Operations::new(sender, &tables);
     let drain = tokio::task::spawn_blocking(move || drain(sink, &tables, receiver));
 
     let task_ops = ops.clone();
@@ -215,7 +215,6 @@ type Prepared<C> = (
     <C as Connector>::Config,
     <C as Connector>::State,
     Vec<TableRef>,
-    Vec<TableRef>,
 );
 
 async fn prepare<C: Connector>(
@@ -224,17 +223,14 @@ async fn prepare<C: Connector>(
 ) -> Result<Prepared<C>, SyncError> {
     let config = C::Config::from_map(configuration)?;
     let state = parse_state::<C::State>(state_json)?;
-    let runtime: Vec<TableRef> = C::discover(&config)
+    let runtime = C::discover(&config)
         .await
-        .map_err(|e| SyncError::Connector(e.context("the schema function failed")))?
-        .into_iter()
-        .map(TableRef::from)
-        .collect();
+        .map_err(|e| SyncError::Connector(e.context("the schema function failed")))?;
     let mut tables: Vec<TableRef> = C::tables().into_iter().map(TableRef::Static).collect();
-    tables.extend(runtime.iter().cloned());
+    tables.extend(runtime.into_iter().map(TableRef::from));
     let schemas: Vec<TableSchema> = tables.iter().map(|t| TableSchema::clone(t)).collect();
     declared::check(&schemas)?;
-    Ok((config, state, tables, runtime))
+    Ok((config, state, tables))
 }
 
 /// Reads a state: absent or empty means `{}`; anything else must be a JSON object of the

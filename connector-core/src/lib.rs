@@ -76,7 +76,7 @@ pub use macros::{Configuration, Dropdown, state, sync, table};
 pub use operations::Operations;
 pub use row::Row;
 pub use schema::{Column, DataType, TableSchema};
-pub use table::{ColumnType, Declared, Key, Patch, Table};
+pub use table::{ColumnType, Declared, FlattenColumns, Key, Patch, Table};
 pub use value::{CoerceError, Value};
 
 /// A boxed future that can move between threads: how setup tests and syncs are stored.
@@ -184,9 +184,11 @@ pub mod __private {
     };
     pub use crate::connector::{Connector, NoState};
     pub use crate::operations::Operations;
+    pub use crate::row::Row;
     pub use crate::schema::{Column, DataType, TableSchema};
     pub use crate::table::{
-        ColumnType, DecimalColumn, Declared, JsonColumn, Key, Patch, Table, XmlColumn,
+        ColumnType, DecimalColumn, Declared, FlattenColumns, JsonColumn, Key, Patch, Table,
+        XmlColumn,
     };
     pub use crate::value::Value;
     pub use anyhow;

@@ -19,12 +19,17 @@
 /// - `#[column(json)]` on a `String` or `serde_json::Value`, `#[column(xml)]` on a `String`:
 ///   store the text as JSON or XML. At most one of `json`, `xml` and `decimal` per column.
 /// - `#[column(skip)]`: the field is not a column (a cache, a handle); it may have any type.
+/// - `#[column(flatten)]` on a [`Row`](crate::Row) or a `serde_json::Map<String,
+///   serde_json::Value>` (at most one per table): the row's columns that the table does not
+///   declare, sent beside the declared ones and typed from their values (see
+///   [`FlattenColumns`](crate::FlattenColumns)). One of them with a declared column's name fails
+///   the sync.
 ///
 /// An unknown or repeated key is an error that lists the valid ones.
 ///
 /// # Types
 /// `bool` BOOLEAN; `i8`, `i16`, `u8` SHORT; `i32`, `u16` INT; `i64`, `u32` LONG;
-/// `rust_decimal::Decimal` DECIMAL; `f32` FLOAT; `f64` DOUBLE; `chrono::NaiveDate` NAIVE_DATE;
+/// [`Decimal`](crate::Decimal) (or `rust_decimal::Decimal`) DECIMAL; `f32` FLOAT; `f64` DOUBLE; `chrono::NaiveDate` NAIVE_DATE;
 /// `chrono::NaiveDateTime` NAIVE_DATETIME; `chrono::DateTime<Utc>` UTC_DATETIME; `Vec<u8>`
 /// BINARY; `String` STRING; `serde_json::Value` JSON; `Option<T>` a nullable `T`. `u64`,
 /// `usize`, `isize`, `i128` and `u128` are refused with a suggestion, and `NaiveTime` because

@@ -121,8 +121,9 @@ impl<C> Clone for Operations<C> {
 struct Shared {
     pending: Mutex<Vec<Record>>,
     sender: mpsc::Sender<Message>,
-    /// Run-time tables by source name: those the schema function declared, then those first
-    /// seen in `upsert_row` (no declared columns, no key).
+    /// The tables the run-time methods (`upsert_row`, ...) reach by source name: every declared
+    /// one (the `#[table]`s and the schema function's), then those first seen in `upsert_row`
+    /// (no declared columns, no key).
     runtime_tables: RwLock<HashMap<String, TableRef>>,
 }
 
@@ -169,11 +170,14 @@ impl fmt::Debug for Emit<'_> {
 }
 
 impl<C> Operations<C> {
-    pub(crate) fn new(sender: mpsc::Sender<Message>, runtime_tables: &[TableRef]) -> Operations<C> {
-        let by_name = runtime_tables
-            .iter()
-            .map(|t| (t.name.to_string(), t.clone()))
-            .collect();
+    pub(crate) fn new(sender: mpsc::Sender<Message>, declared: &[TableRef]) -> Operations<C> {
+        let mut by_name = HashMap::with_capacity(declared.len());
+        for table in declared {
+            // Of two tables with one name in two schemas, the first declared is reached.
+            by_name
+                .entry(table.name.to_string())
+                .or_insert_with(|| table.clone());
+        }
         Operations {
             shared: Arc::new(Shared {
                 pending: Mutex::new(Vec::with_capacity(BATCH_RECORDS)),
@@ -187,6 +191,8 @@ impl<C> Operations<C> {
     /// Inserts the row, or replaces the row with the same primary key.
     pub fn upsert<T: Declared<C>>(&self, row: T) -> Emit<'_> {
         let schema = T::schema();
+        let mut row = row;
+        let extra = row.take_extra_columns();
         let mut cells = row.into_cells();
         let checked = cells
             .iter_mut()
@@ -195,10 +201,18 @@ impl<C> Operations<C> {
         if let Err(error) = checked {
             return Emit::failed(error);
         }
+        let cells = if extra.is_empty() {
+            Cells::All(cells)
+        } else {
+            match with_extra_columns(schema, cells, extra) {
+                Ok(cells) => cells,
+                Err(error) => return Emit::failed(error),
+            }
+        };
         self.emit(Record {
             table: TableRef::Static(schema),
             kind: RecordKind::Upsert,
-            cells: Cells::All(cells),
+            cells,
         })
     }
 
@@ -420,8 +434,9 @@ impl<C> Operations<C> {
         }
         if !create {
             bail!(
-                "table `{name}` has no primary key: declare it with its key in the schema \
-                 function to update or delete its rows"
+                "table `{name}` is not declared: `update_row` and `delete_row` need a table \
+                 declared with its primary key (a `#[table]` listed in `#[sync(tables(...))]`, \
+                 or a table of the schema function)"
             );
         }
         let mut tables = self.shared.runtime_tables.write().expect("tables lock");
@@ -469,6 +484,28 @@ fn check_typed_cell(table: &TableSchema, index: usize, value: &mut Value) -> Res
         why,
     })?;
     Ok(())
+}
+
+/// A typed row's cells with the columns of its `#[column(flatten)]` field, by name; those
+/// columns are typed from their values, and none may take a declared column's name.
+fn with_extra_columns(table: &TableSchema, cells: Vec<Value>, extra: Row) -> crate::Result<Cells> {
+    let mut named: Vec<(String, Value)> = table
+        .columns
+        .iter()
+        .map(|c| c.name.to_string())
+        .zip(cells)
+        .collect();
+    for (column, value) in extra {
+        if table.column_index(&column).is_some() {
+            bail!(
+                "table `{}`: column `{column}` is a field of the table, and its flatten field \
+                 holds it too; set the field instead",
+                table.qualified_name()
+            );
+        }
+        named.push((column, value));
+    }
+    Ok(Cells::Named(named))
 }
 
 /// [`check_typed_cell`] for the `(column index, value)` cells of a patch or a key.

@@ -10,6 +10,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use crate::decimal::Decimal;
+use crate::row::Row;
 use crate::schema::{DataType, TableSchema};
 use crate::value::Value;
 
@@ -49,6 +50,14 @@ pub trait Table: Send + 'static {
 
     /// The row as one cell per column, in column order.
     fn into_cells(self) -> Vec<Value>;
+
+    /// The columns of the row that the table does not declare: its `#[column(flatten)]` field,
+    /// taken out (so [`into_cells`](Table::into_cells) need not carry it). Empty for a table
+    /// without one.
+    #[inline]
+    fn take_extra_columns(&mut self) -> Row {
+        Row::new()
+    }
 }
 
 /// The whole primary key of one table: what `delete` needs. Generated as `<Name>Key`.
@@ -197,6 +206,60 @@ impl XmlColumn for String {
 impl<T: XmlColumn> XmlColumn for Option<T> {
     fn into_xml(self) -> Value {
         self.map_or(Value::Null, T::into_xml)
+    }
+}
+
+/// A field that `#[column(flatten)]` applies to: the columns of the row that its table does not
+/// declare, sent beside the declared ones and typed from their values as a [`Row`]'s are. A
+/// [`Row`], or a JSON object (`serde_json::Map`, what `#[serde(flatten)]` collects of a
+/// source's JSON), whose members become columns as [`Value::from`] converts them.
+///
+/// ```
+/// use connector_core::prelude::*;
+///
+/// #[table]
+/// pub struct Account {
+///     #[primary_key]
+///     pub id: i64,
+///     pub name: String,
+///     /// Whatever else the source sends, typed by inference.
+///     #[column(flatten)]
+///     pub extra: Row,
+/// }
+///
+/// #[sync(tables(Account))]
+/// async fn update(ops: &Operations) -> Result<()> {
+///     let extra = Row::new().with("plan", "pro").with("seats", 12_i64);
+///     ops.upsert(Account { id: 1, name: "Ada".into(), extra }).await
+/// }
+///
+/// # connector_core::tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let mut destination = connector_core::testing::Destination::new();
+/// destination.sync::<update>(json!({})).await.unwrap();
+/// let row = &destination.table("account").rows()[0];
+/// assert_eq!(row.get("seats"), Some(&Value::Long(12)));
+/// # });
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`#[column(flatten)]` needs a `Row` or `serde_json::Map<String, serde_json::Value>` \
+               field, not `{Self}`"
+)]
+pub trait FlattenColumns {
+    /// Takes the columns out, leaving the field empty.
+    fn take_columns(&mut self) -> Row;
+}
+
+impl FlattenColumns for Row {
+    fn take_columns(&mut self) -> Row {
+        std::mem::take(self)
+    }
+}
+
+impl FlattenColumns for serde_json::Map<String, serde_json::Value> {
+    fn take_columns(&mut self) -> Row {
+        std::mem::take(self)
+            .into_iter()
+            .fold(Row::new(), |row, (name, value)| row.with(name, value))
     }
 }
 

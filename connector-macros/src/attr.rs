@@ -37,7 +37,14 @@ macro_rules! keys {
 }
 
 keys!(TableKey for "table" { Name = "name", Schema = "schema" });
-keys!(ColumnKey for "column" { Name = "name", Decimal = "decimal", Json = "json", Xml = "xml", Skip = "skip" });
+keys!(ColumnKey for "column" {
+    Name = "name",
+    Decimal = "decimal",
+    Json = "json",
+    Xml = "xml",
+    Skip = "skip",
+    Flatten = "flatten",
+});
 keys!(SyncKey for "sync" { Tables = "tables", Schema = "schema" });
 keys!(FieldKey for "field" {
     Name = "name",
@@ -142,7 +149,8 @@ pub fn parse_table_attr(cx: &Ctxt, args: proc_macro2::TokenStream) -> TableAttr 
     attr
 }
 
-/// `#[column(name = "...", decimal(p, s), json, xml, skip)]` and `#[primary_key]` on a field.
+/// `#[column(name = "...", decimal(p, s), json, xml, skip, flatten)]` and `#[primary_key]` on a
+/// field.
 #[derive(Default)]
 pub struct ColumnAttr {
     pub primary_key: Option<Span>,
@@ -151,6 +159,7 @@ pub struct ColumnAttr {
     pub json: Option<Span>,
     pub xml: Option<Span>,
     pub skip: Option<Span>,
+    pub flatten: Option<Span>,
 }
 
 pub fn parse_column_attrs(cx: &Ctxt, attrs: &[Attribute]) -> ColumnAttr {
@@ -184,6 +193,7 @@ pub fn parse_column_attrs(cx: &Ctxt, attrs: &[Attribute]) -> ColumnAttr {
                     Some(ColumnKey::Json) => flag(&mut attr.json),
                     Some(ColumnKey::Xml) => flag(&mut attr.xml),
                     Some(ColumnKey::Skip) => flag(&mut attr.skip),
+                    Some(ColumnKey::Flatten) => flag(&mut attr.flatten),
                     None => {}
                 }
                 Ok(())

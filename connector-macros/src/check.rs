@@ -7,7 +7,7 @@ use proc_macro2::Span;
 
 use crate::ast::{self, TableField};
 use crate::ctxt::Ctxt;
-use crate::model::{self, Column, ColumnKind, ConfigField, Read, SetupTest};
+use crate::model::{self, Column, ColumnKind, ConfigField, Flatten, Read, SetupTest};
 
 /// Rust types refused with a suggestion, because no Fivetran type holds all their values.
 const REFUSED_INTEGERS: &[(&str, &str)] = &[
@@ -52,7 +52,12 @@ pub fn table<'a>(cx: &Ctxt, table: &ast::Table<'a>) -> model::Table<'a> {
     };
     let mut columns: Vec<Column<'a>> = Vec::new();
     let mut destinations: Vec<String> = Vec::new();
+    let mut flatten: Option<Flatten<'a>> = None;
     for field in &table.fields {
+        if let Some(span) = field.attr.flatten {
+            flatten_field(cx, field, span, &mut flatten);
+            continue;
+        }
         let kind = column_kind(cx, field);
         if field.attr.skip.is_some() {
             continue;
@@ -101,7 +106,50 @@ pub fn table<'a>(cx: &Ctxt, table: &ast::Table<'a>) -> model::Table<'a> {
         schema,
         destination,
         columns,
+        flatten,
     }
+}
+
+/// A `#[column(flatten)]` field: the table's one field of undeclared columns, with no other
+/// column option (it is not a column itself).
+fn flatten_field<'a>(
+    cx: &Ctxt,
+    field: &TableField<'a>,
+    span: Span,
+    flatten: &mut Option<Flatten<'a>>,
+) {
+    let attr = &field.attr;
+    let others = [
+        ("primary_key", attr.primary_key),
+        ("name", attr.name.as_ref().map(|n| n.span)),
+        ("decimal", attr.decimal.as_ref().map(|d| d.span)),
+        ("json", attr.json),
+        ("xml", attr.xml),
+        ("skip", attr.skip),
+    ];
+    for (other, at) in others {
+        if let Some(at) = at {
+            cx.syn_error(syn::Error::new(
+                at,
+                format!(
+                    "`{other}` cannot be set on a `flatten` field: its columns are the ones the \
+                     table does not declare"
+                ),
+            ));
+        }
+    }
+    if flatten.is_some() {
+        cx.syn_error(syn::Error::new(
+            span,
+            "a table has at most one `#[column(flatten)]` field",
+        ));
+        return;
+    }
+    *flatten = Some(Flatten {
+        ident: field.ident,
+        ty: field.ty,
+        span,
+    });
 }
 
 /// How a field's column is typed, after the rules on its type and its `#[column]` options.

@@ -18,6 +18,17 @@ pub struct Table<'a> {
     pub destination: String,
     /// The columns in declaration order (skipped fields left out); `index` is the position.
     pub columns: Vec<Column<'a>>,
+    /// The `#[column(flatten)]` field, whose columns the table does not declare, if any.
+    pub flatten: Option<Flatten<'a>>,
+}
+
+/// A `#[column(flatten)]` field: a `Row` (or JSON object) of columns the table does not declare,
+/// sent beside the declared ones and typed from their values.
+pub struct Flatten<'a> {
+    pub ident: &'a Ident,
+    pub ty: &'a Type,
+    /// The `flatten` key, where a wrong field type is reported.
+    pub span: Span,
 }
 
 impl<'a> Table<'a> {

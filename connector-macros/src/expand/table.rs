@@ -50,6 +50,16 @@ fn table_impl(table: &Table) -> TokenStream {
         let member = column.ident;
         encode(column, quote!(self.#member))
     });
+    let extra_columns = table.flatten.as_ref().map(|flatten| {
+        let (member, ty) = (flatten.ident, flatten.ty);
+        let take = quote_spanned!(flatten.span=> <#ty as #p::FlattenColumns>::take_columns(&mut self.#member));
+        quote! {
+            #[inline]
+            fn take_extra_columns(&mut self) -> #p::Row {
+                #take
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #p::Table for #ident {
@@ -69,6 +79,8 @@ fn table_impl(table: &Table) -> TokenStream {
             fn into_cells(self) -> #p::Vec<#p::Value> {
                 <[_]>::into_vec(#p::Box::new([#(#cells),*]))
             }
+
+            #extra_columns
         }
     }
 }

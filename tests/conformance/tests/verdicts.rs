@@ -272,3 +272,86 @@ async fn columns_that_differ_only_in_case_under_source_naming_fail_naming_both()
         .to_string();
     assert!(memory.contains(message), "{memory}");
 }
+
+mod declared_tables_at_run_time {
+    use connector_core::prelude::*;
+
+    #[table(name = "accounts")]
+    pub struct Account {
+        #[primary_key]
+        pub id: i64,
+        pub name: String,
+        /// What else the source sends, typed from the values.
+        #[column(flatten)]
+        pub extra: Row,
+    }
+
+    #[derive(Configuration)]
+    pub struct Config {
+        #[field(default = "false")]
+        pub clash: bool,
+    }
+
+    #[sync(tables(Account))]
+    pub async fn update(ops: &Operations, config: &Config) -> Result<()> {
+        let extra = Row::new().with("plan", "pro").with("seats", 12_i64);
+        ops.upsert(Account {
+            id: 1,
+            name: "Ada".into(),
+            extra,
+        })
+        .await?;
+        let extra = match config.clash {
+            true => Row::new().with("name", "twice"),
+            false => Row::new(),
+        };
+        ops.upsert(Account {
+            id: 2,
+            name: "Grace".into(),
+            extra,
+        })
+        .await?;
+        // The run-time path reaches a `#[table]` by name, and its declared key.
+        ops.update_row(
+            "accounts",
+            Row::new().with("id", 1_i64).with("name", "Ada Lovelace"),
+        )
+        .await?;
+        ops.delete_row("accounts", Row::new().with("id", 2_i64))
+            .await?;
+        ops.upsert_row(
+            "accounts",
+            Row::new()
+                .with("id", 3_i64)
+                .with("name", "Edsger")
+                .with("seats", 7_i64),
+        )
+        .await?;
+        ops.checkpoint(&json!({})).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_typed_table_carries_undeclared_columns_and_takes_run_time_updates_by_its_key() {
+    let dump = Verdicts::of::<declared_tables_at_run_time::update>(json!({}))
+        .await
+        .assert_all_succeed();
+    for row in [
+        "| 1 | Ada Lovelace | pro | 12 | false |",
+        "| 2 | Grace | NULL | NULL | true |",
+        "| 3 | Edsger | NULL | 7 | false |",
+    ] {
+        assert!(dump.contains(row), "{row} in\n{dump}");
+    }
+    assert!(dump.contains("  plan VARCHAR\n  seats BIGINT\n"), "{dump}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flatten_field_that_holds_a_declared_column_fails_in_every_mode() {
+    Verdicts::of::<declared_tables_at_run_time::update>(json!({"clash": "true"}))
+        .await
+        .assert_all_fail_with(
+            "table `accounts`: column `name` is a field of the table, and its flatten field holds \
+             it too; set the field instead",
+        );
+}
