@@ -9,9 +9,11 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Configuration, ConfigurationMap, Redactor, read_configuration};
 use crate::connector::Connector;
+use crate::destination::declared;
 use crate::driver;
 #[cfg(feature = "local")]
 use crate::naming::Naming;
+use crate::schema::TableSchema;
 
 #[derive(Debug, Parser)]
 #[command(about = "A data connector built with connector-core")]
@@ -133,7 +135,9 @@ async fn schema<C: Connector>(configuration: Option<&Path>) -> anyhow::Result<Ex
         Some(config) => driver::declared_tables::<C>(config).await?,
         None => {
             eprintln!("note: tables found at run time need --configuration; showing the #[table]s");
-            C::tables().into_iter().cloned().collect()
+            let tables: Vec<TableSchema> = C::tables().into_iter().cloned().collect();
+            declared::check(&tables).map_err(driver::TablesError::from)?;
+            tables
         }
     };
     println!(
