@@ -163,6 +163,20 @@ async fn serve_logs_json_lines_without_secrets() {
         .unwrap()
         .into_inner();
     while updates.message().await.unwrap().is_some() {}
+    // A failed sync: one line that says so once.
+    let mut failed = client
+        .update(proto::UpdateRequest {
+            configuration: [
+                ("api_key".to_string(), SECRET.to_string()),
+                ("page_size".to_string(), "0".to_string()),
+            ]
+            .into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    while let Ok(Some(_)) = failed.message().await {}
 
     // SIGTERM: the server stops cleanly.
     let stopped = Command::new("kill")
@@ -198,6 +212,11 @@ async fn serve_logs_json_lines_without_secrets() {
     );
     assert!(
         messages.iter().any(|m| m.starts_with("sync succeeded")),
+        "{messages:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l["level"] == "SEVERE"
+            && l["message"] == "the sync failed: the page size must be positive"),
         "{messages:?}"
     );
     assert_eq!(messages.last(), Some(&"stopped"));

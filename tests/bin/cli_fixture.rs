@@ -32,7 +32,7 @@ async fn key_accepted(config: &Config) -> Result<()> {
 
 #[sync(tables(Greeting))]
 async fn update(ops: &Operations, config: &Config) -> Result<()> {
-    let _ = config.page_size;
+    ensure!(config.page_size > 0, "the page size must be positive");
     ops.upsert(Greeting {
         id: 1,
         sent_at: Utc::now(),
