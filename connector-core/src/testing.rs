@@ -39,7 +39,9 @@ use crate::config::{ConfigurationMap, configuration_from_json};
 use crate::connector::Connector;
 use crate::driver::{self, SyncError, SyncReport};
 use crate::naming::Naming;
-use crate::sink::{MemorySink, MemoryTable, MemoryWarehouse};
+use crate::record::Record;
+use crate::schema::TableRef;
+use crate::sink::{MemorySink, MemoryTable, MemoryWarehouse, Sink};
 
 /// An in-memory destination and the state the next sync starts from.
 ///
@@ -147,10 +149,119 @@ impl Destination {
         &mut self,
         configuration: serde_json::Value,
     ) -> Result<SyncRun, SyncFailed> {
+        self.run::<C>(configuration, None).await.0
+    }
+
+    /// Runs one sync of `C` as [`sync`](Destination::sync) does, and checks that it can be
+    /// stopped after any of its checkpoints and resumed without losing or duplicating anything.
+    ///
+    /// It runs the sync to its end once; then, for each checkpoint `n` that run took (the last
+    /// one only if rows followed it), it runs the sync again from where this destination
+    /// started, stops it right after checkpoint `n` (as a crash would: nothing after that
+    /// checkpoint is kept), runs it again from the state saved there, and asserts that the
+    /// tables end as the uninterrupted run left them (every column but `_fivetran_synced`). The destination is left as the uninterrupted run left it, so a
+    /// second call checks the next sync. A connector passes when its checkpoints are honest:
+    /// each state covers exactly what was emitted before it, and re-reading from a state
+    /// re-emits rows as upserts of the same rows.
+    ///
+    /// ```
+    /// use connector_core::prelude::*;
+    /// use connector_core::testing::Destination;
+    ///
+    /// #[table]
+    /// pub struct Event {
+    ///     #[primary_key]
+    ///     pub id: i64,
+    /// }
+    ///
+    /// #[state]
+    /// #[derive(Default)]
+    /// pub struct Cursor {
+    ///     next: i64,
+    /// }
+    ///
+    /// /// Pages of 10 of the source's events, a checkpoint after each page.
+    /// #[sync(tables(Event))]
+    /// async fn update(ops: &Operations, state: &mut Cursor) -> Result<()> {
+    ///     let source = 25; // events in the source
+    ///     while state.next < source {
+    ///         let end = (state.next + 10).min(source);
+    ///         for id in state.next..end {
+    ///             ops.upsert(Event { id }).await?;
+    ///         }
+    ///         state.next = end;
+    ///         ops.checkpoint(state).await?;
+    ///     }
+    ///     Ok(())
+    /// }
+    ///
+    /// # #[connector_core::tokio::main(crate = "connector_core::tokio")]
+    /// # async fn main() {
+    /// let mut destination = Destination::new();
+    /// let run = destination.assert_resumable::<update>(json!({})).await;
+    /// assert_eq!(run.states.len(), 3); // stopped after the first and the second, and resumed
+    /// assert_eq!(destination.table("event").live_rows().len(), 25);
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    /// When the uninterrupted sync fails, when a resumed sync fails, or when a resumed sync
+    /// leaves other tables; the message shows both.
+    pub async fn assert_resumable<C: Connector>(
+        &mut self,
+        configuration: serde_json::Value,
+    ) -> SyncRun {
+        let start = self.clone();
+        let (outcome, tail) = self.run::<C>(configuration.clone(), None).await;
+        let run =
+            outcome.unwrap_or_else(|failed| panic!("the uninterrupted sync failed: {failed}"));
+        let expected = self.warehouse.dump_without_synced();
+        let checkpoints = run.states.len();
+        // Stopped after its last checkpoint, a sync that emitted nothing after it has ended:
+        // running it again is the next sync, not a resumed one.
+        let last = if tail {
+            checkpoints
+        } else {
+            checkpoints.saturating_sub(1)
+        };
+        for stop_after in 1..=last {
+            let mut trial = start.clone();
+            // It fails by the interruption, unless this run took fewer checkpoints.
+            let _ = trial
+                .run::<C>(configuration.clone(), Some(stop_after))
+                .await;
+            let (resumed, _) = trial.run::<C>(configuration.clone(), None).await;
+            resumed.unwrap_or_else(|failed| {
+                panic!("stopped after checkpoint {stop_after} of {checkpoints}, the resumed sync failed: {failed}")
+            });
+            let resumed = trial.warehouse.dump_without_synced();
+            assert!(
+                resumed == expected,
+                "stopped after checkpoint {stop_after} of {checkpoints} and resumed, the tables \
+                 differ from the uninterrupted sync's\n--- uninterrupted\n{expected}\n--- resumed\n{resumed}"
+            );
+        }
+        run
+    }
+
+    /// One sync, stopped right after checkpoint `stop_after` when given; with whether it wrote
+    /// anything after its last checkpoint.
+    async fn run<C: Connector>(
+        &mut self,
+        configuration: serde_json::Value,
+        stop_after: Option<usize>,
+    ) -> (Result<SyncRun, SyncFailed>, bool) {
         let configuration = configuration_map(configuration);
-        let sink = MemorySink::new(std::mem::take(&mut self.warehouse));
+        let sink = StopAfter {
+            sink: MemorySink::new(std::mem::take(&mut self.warehouse)),
+            checkpoints: 0,
+            stop_after,
+            tail: false,
+        };
         let (sink, outcome) =
             driver::run::<C, _>(&configuration, self.state.as_deref(), sink).await;
+        let tail = sink.tail;
+        let sink = sink.sink;
         if let Some(last) = sink.states.last() {
             self.state = Some(last.clone());
         }
@@ -162,7 +273,7 @@ impl Destination {
         let warnings = sink.warnings.clone();
         let task = sink.tasks.first().cloned();
         self.warehouse = sink.into_warehouse();
-        match outcome {
+        let outcome = match outcome {
             Ok(report) => Ok(SyncRun {
                 report,
                 states,
@@ -178,7 +289,8 @@ impl Destination {
                     ..SyncRun::default()
                 },
             }),
-        }
+        };
+        (outcome, tail)
     }
 
     /// A table by destination name (`schema.table` for a table in a schema).
@@ -241,6 +353,66 @@ impl Destination {
             || serde_json::json!({}),
             |s| serde_json::from_str(s).expect("states are JSON"),
         )
+    }
+}
+
+/// The memory sink, stopped right after its `stop_after`-th checkpoint as a crash would stop it:
+/// whatever comes after fails, so the driver drops everything after that checkpoint.
+struct StopAfter {
+    sink: MemorySink,
+    checkpoints: usize,
+    stop_after: Option<usize>,
+    /// Whether a record was written after the last checkpoint.
+    tail: bool,
+}
+
+impl StopAfter {
+    fn running(&self) -> anyhow::Result<()> {
+        match self.stop_after {
+            Some(stop_after) if self.checkpoints >= stop_after => {
+                anyhow::bail!("the test stopped the sync after checkpoint {stop_after}")
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Sink for StopAfter {
+    fn begin(&mut self, tables: &[TableRef]) -> anyhow::Result<()> {
+        self.sink.begin(tables)
+    }
+
+    fn write(&mut self, record: Record) -> anyhow::Result<()> {
+        self.running()?;
+        self.tail = true;
+        self.sink.write(record)
+    }
+
+    fn warning(&mut self, message: &str) -> anyhow::Result<()> {
+        self.running()?;
+        self.sink.warning(message)
+    }
+
+    fn task(&mut self, message: &str) -> anyhow::Result<()> {
+        self.running()?;
+        self.sink.task(message)
+    }
+
+    fn checkpoint(&mut self, state_json: &str) -> anyhow::Result<()> {
+        self.running()?;
+        self.sink.checkpoint(state_json)?;
+        self.checkpoints += 1;
+        self.tail = false;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> anyhow::Result<()> {
+        self.running()?;
+        self.sink.finish()
+    }
+
+    fn abort(&mut self) {
+        self.sink.abort();
     }
 }
 

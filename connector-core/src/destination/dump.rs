@@ -11,6 +11,7 @@ use crate::decimal::Decimal;
 use crate::schema::DataType;
 use crate::value::Value;
 
+use super::system::SYNCED;
 use super::types::duckdb_type;
 
 /// One table of a dump: its warehouse schema and name, `(column, type name)` in order, and
@@ -41,6 +42,23 @@ pub fn render(mut tables: Vec<DumpedTable>) -> String {
         out.extend(lines);
     }
     out
+}
+
+/// The tables without their `_fivetran_synced` column: what two histories that wrote the same
+/// rows at different moments agree on.
+pub fn without_synced(tables: Vec<DumpedTable>) -> Vec<DumpedTable> {
+    tables
+        .into_iter()
+        .map(|mut table| {
+            if let Some(i) = table.columns.iter().position(|(c, _)| c == SYNCED) {
+                table.columns.remove(i);
+                for row in &mut table.rows {
+                    row.remove(i);
+                }
+            }
+            table
+        })
+        .collect()
 }
 
 /// A type's name as DuckDB's `information_schema.columns` spells it (`DECIMAL(10,2)`).

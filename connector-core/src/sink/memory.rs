@@ -97,6 +97,13 @@ impl MemoryWarehouse {
         dump::render(self.tables.iter().filter_map(MemoryTable::dumped).collect())
     }
 
+    /// [`dump`](MemoryWarehouse::dump) without the `_fivetran_synced` column: the same for two
+    /// histories that leave the same rows, whenever each row was written.
+    pub fn dump_without_synced(&self) -> String {
+        let tables = self.tables.iter().filter_map(MemoryTable::dumped).collect();
+        dump::render(dump::without_synced(tables))
+    }
+
     /// The index of the table a record goes to; `None` for a table that does not exist, unless
     /// `create`.
     fn table_index(&mut self, schema: &TableSchema, create: bool) -> anyhow::Result<Option<usize>> {
