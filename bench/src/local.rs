@@ -8,6 +8,8 @@
 //!   keys), so that no window is in key order and every checkpoint merges;
 //! - `ours-rows`: the same rows as run-time `Row`s (`upsert_row`) of a table declared by a
 //!   schema function, as a connector ported from Python writes them;
+//! - `ours-json`: the same rows as a JSON API sends them, pages of objects parsed from their
+//!   response bodies into `Row`s and upserted: the path of every JSON API connector;
 //! - `appender`: the same rows through one plain DuckDB Appender into one table (the limit);
 //! - `dlt`: the same rows loaded by `dlt` (PyPI) with a primary key and `write_disposition="merge"`
 //!   into DuckDB, in a venv this command creates.
@@ -66,6 +68,9 @@ pub struct BenchConfig {
     /// Emit the keys scrambled (row `i` gets key `i * 7919 mod rows`).
     #[field(default = "false")]
     pub shuffled: bool,
+    /// `update_json` parses each object into a `serde_json::Value` first.
+    #[field(default = "false")]
+    pub via_value: bool,
 }
 
 #[sync(tables(Order))]
@@ -106,6 +111,65 @@ pub(crate) async fn update_rows(ops: &Operations, config: &BenchConfig) -> Resul
     Ok(())
 }
 
+/// The benchmark's rows as a JSON API sends them: pages of 1,000 objects (timestamps and
+/// decimals as text, as APIs write them), each page's body parsed straight into `Row`s and
+/// upserted into the table the schema function declares. Every page parses the same body (built
+/// once, before the sync); each row then gets its own key.
+#[sync(schema = rows_schema)]
+pub(crate) async fn update_json(ops: &Operations, config: &BenchConfig) -> Result<()> {
+    let body = json_page(PAGE_ROWS);
+    let mut emitted = 0;
+    while emitted < config.rows {
+        let page: Vec<Row> = if config.via_value {
+            // The naive way: a `serde_json::Value` per object, then a `Row` from it.
+            let objects: Vec<serde_json::Value> = serde_json::from_slice(&body)?;
+            objects
+                .into_iter()
+                .map(|o| Row::from_json(o).map_err(connector_core::anyhow::Error::msg))
+                .collect::<Result<_>>()?
+        } else {
+            serde_json::from_slice(&body)?
+        };
+        for mut row in page
+            .into_iter()
+            .take(usize::try_from(config.rows - emitted)?)
+        {
+            row.set("id", i64::try_from(emitted)?);
+            ops.upsert_row("orders", row).await?;
+            emitted += 1;
+            if config.every > 0 && emitted % config.every == 0 {
+                ops.checkpoint(&json!({ "rows": emitted })).await?;
+            }
+        }
+    }
+    ops.checkpoint(&json!({ "rows": config.rows })).await?;
+    Ok(())
+}
+
+/// Objects per page of `update_json`.
+const PAGE_ROWS: u64 = 1_000;
+
+/// A response body of `rows` objects: `{"id": 7, "name": "...", "amount": 1.5, "created_at":
+/// "2024-...Z", "active": true, "price": "12.3400"}`.
+pub(crate) fn json_page(rows: u64) -> Vec<u8> {
+    let objects: Vec<serde_json::Value> = (0..rows)
+        .map(|i| {
+            let order = row(i);
+            json!({
+                "id": order.id,
+                "name": order.name,
+                "amount": order.amount,
+                "created_at": order
+                    .created_at
+                    .to_rfc3339_opts(connector_core::chrono::SecondsFormat::Micros, true),
+                "active": order.active,
+                "price": order.price.to_string(),
+            })
+        })
+        .collect();
+    serde_json::to_vec(&objects).expect("JSON")
+}
+
 async fn rows_schema(_config: &BenchConfig) -> Result<Vec<TableSchema>> {
     Ok(vec![
         TableSchema::new("orders")
@@ -128,10 +192,12 @@ pub fn scenario(args: &ScenarioArgs) {
         "rows": args.rows,
         "every": args.every,
         "shuffled": args.scenario == "ours-shuffled",
+        "via_value": args.scenario == "ours-json-value",
     }));
     match args.scenario.as_str() {
         "ours" | "ours-shuffled" => debug::<update>(&configuration, &args.dir),
         "ours-rows" => debug::<update_rows>(&configuration, &args.dir),
+        "ours-json" | "ours-json-value" => debug::<update_json>(&configuration, &args.dir),
         "appender" => appender(&args.dir, args.rows).expect("the appender loads"),
         other => panic!("unknown scenario {other}"),
     }
@@ -236,6 +302,8 @@ fn run_child(scenario: &str, rows: u64, every: u64) -> Measured {
         ("ours", n) => format!("ours: debug, checkpoint every {n}"),
         ("ours-shuffled", n) => format!("ours: keys scrambled, every {n}"),
         ("ours-rows", n) => format!("ours: run-time rows, every {n}"),
+        ("ours-json", n) => format!("ours: JSON pages to rows, every {n}"),
+        ("ours-json-value", n) => format!("ours: JSON via serde_json::Value, {n}"),
         _ => "DuckDB Appender, one table".to_string(),
     };
     Measured {
@@ -346,6 +414,8 @@ pub fn run(args: &Args) {
         run_child("ours", args.rows, 0),
         run_child("ours-shuffled", args.rows, 10_000),
         run_child("ours-rows", args.rows, 10_000),
+        run_child("ours-json", args.rows, 10_000),
+        run_child("ours-json-value", args.rows, 10_000),
         run_child("appender", args.rows, 0),
     ];
     if !args.no_dlt {

@@ -489,10 +489,10 @@ fn check_typed_cell(table: &TableSchema, index: usize, value: &mut Value) -> Res
 /// A typed row's cells with the columns of its `#[column(flatten)]` field, by name; those
 /// columns are typed from their values, and none may take a declared column's name.
 fn with_extra_columns(table: &TableSchema, cells: Vec<Value>, extra: Row) -> crate::Result<Cells> {
-    let mut named: Vec<(String, Value)> = table
+    let mut named: Vec<(Cow<'static, str>, Value)> = table
         .columns
         .iter()
-        .map(|c| c.name.to_string())
+        .map(|c| c.name.clone())
         .zip(cells)
         .collect();
     for (column, value) in extra {
@@ -545,12 +545,12 @@ fn checked_cells(table: &TableSchema, row: Row, kind: RecordKind) -> crate::Resu
         let value = match declared.and_then(|index| table.columns[usize::from(index)].data_type) {
             Some(data_type) => value.coerce_to(data_type).map_err(|why| FitError {
                 table: table.qualified_name(),
-                column: column.clone(),
+                column: column.to_string(),
                 why,
             })?,
             None => value,
         };
-        cells.push(declared, Cow::Owned(column), value);
+        cells.push(declared, || column, value);
     }
     Ok(cells.finish())
 }

@@ -29,8 +29,9 @@ pub enum Cells {
     All(Vec<Value>),
     /// Some columns of the table's schema, as `(column index, value)`.
     Indexed(Vec<(u16, Value)>),
-    /// Cells by source column name (run-time rows); names may be absent from the schema.
-    Named(Vec<(String, Value)>),
+    /// Cells by source column name (run-time rows); names may be absent from the schema. A
+    /// literal or shared name travels without a copy.
+    Named(Vec<(Cow<'static, str>, Value)>),
     /// No cells (a truncate).
     None,
 }
@@ -62,7 +63,7 @@ impl Record {
                     .iter()
                     .map(|(i, v)| (columns[usize::from(*i)].name.as_ref(), v)),
             ),
-            Cells::Named(cells) => Box::new(cells.iter().map(|(n, v)| (n.as_str(), v))),
+            Cells::Named(cells) => Box::new(cells.iter().map(|(n, v)| (n.as_ref(), v))),
             Cells::None => Box::new(std::iter::empty()),
         }
     }
@@ -72,10 +73,10 @@ impl Record {
 pub(crate) fn by_name(
     table: &TableSchema,
     cells: impl IntoIterator<Item = (u16, Value)>,
-) -> impl Iterator<Item = (String, Value)> {
+) -> impl Iterator<Item = (Cow<'static, str>, Value)> {
     cells
         .into_iter()
-        .map(|(i, v)| (table.columns[usize::from(i)].name.to_string(), v))
+        .map(|(i, v)| (table.columns[usize::from(i)].name.clone(), v))
 }
 
 /// Collects a record's cells from `(column, value)` pairs: by index in the table's schema while
@@ -84,7 +85,7 @@ pub(crate) fn by_name(
 pub(crate) struct CellsBuilder<'t> {
     table: &'t TableSchema,
     indexed: Vec<(u16, Value)>,
-    named: Vec<(String, Value)>,
+    named: Vec<(Cow<'static, str>, Value)>,
 }
 
 impl<'t> CellsBuilder<'t> {
@@ -96,14 +97,20 @@ impl<'t> CellsBuilder<'t> {
         }
     }
 
-    /// Adds a cell; `declared` is its column's index in the schema, if the schema has it.
-    pub fn push(&mut self, declared: Option<u16>, column: Cow<'_, str>, value: Value) {
+    /// Adds a cell; `declared` is its column's index in the schema, if the schema has it, and
+    /// `name` gives its column's name, called only when the cell travels by name.
+    pub fn push(
+        &mut self,
+        declared: Option<u16>,
+        name: impl FnOnce() -> Cow<'static, str>,
+        value: Value,
+    ) {
         match declared {
             Some(index) if self.named.is_empty() => self.indexed.push((index, value)),
             _ => {
                 let indexed = std::mem::take(&mut self.indexed);
                 self.named.extend(by_name(self.table, indexed));
-                self.named.push((column.into_owned(), value));
+                self.named.push((name(), value));
             }
         }
     }

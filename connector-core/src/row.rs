@@ -1,7 +1,17 @@
 //! `Row`: a row of a table known only at run time, as column name → typed value.
 //!
 //! The typed path (`#[table]`) never builds a `Row`; this is for connectors that discover their
-//! tables (a database's tables, a spreadsheet's sheets) or pass a source's JSON through.
+//! tables (a database's tables, a spreadsheet's sheets) or pass a source's JSON through. Column
+//! names are `Cow<'static, str>`: a literal name costs no allocation, and a row read from JSON
+//! ([`Row`]'s `Deserialize`) shares its names with the rows read before it.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::Deserialize as _;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use crate::value::Value;
 
@@ -13,9 +23,21 @@ use crate::value::Value;
 /// assert_eq!(row.get("name"), Some(&Value::String("Ada".into())));
 /// assert_eq!(row.len(), 3);
 /// ```
+///
+/// A JSON object deserializes straight into a row, each member typed as
+/// [`Value`]'s `From<serde_json::Value>` types it (integers LONG, other numbers DOUBLE, text
+/// STRING, arrays and objects JSON), without building a `serde_json::Value` first:
+///
+/// ```
+/// use connector_core::{Row, Value};
+/// let page: Vec<Row> = serde_json::from_str(r#"[{"id": 1, "tags": ["a"]}, {"id": 2}]"#)?;
+/// assert_eq!(page[0].get("id"), Some(&Value::Long(1)));
+/// assert_eq!(page[0].get("tags"), Some(&Value::Json(r#"["a"]"#.into())));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Row {
-    cells: Vec<(String, Value)>,
+    cells: Vec<(Cow<'static, str>, Value)>,
 }
 
 impl Row {
@@ -24,19 +46,26 @@ impl Row {
         Row::default()
     }
 
-    /// Sets a column and returns the row.
-    pub fn with(mut self, column: impl Into<String>, value: impl Into<Value>) -> Row {
+    /// Sets a column and returns the row. A literal name (`"id"`) is not copied; a `String`
+    /// is moved in.
+    pub fn with(mut self, column: impl Into<Cow<'static, str>>, value: impl Into<Value>) -> Row {
         self.set(column, value);
         self
     }
 
     /// Sets a column, replacing an earlier value of the same name.
-    pub fn set(&mut self, column: impl Into<String>, value: impl Into<Value>) {
+    pub fn set(&mut self, column: impl Into<Cow<'static, str>>, value: impl Into<Value>) {
         let column = column.into();
         let value = value.into();
         match self.cells.iter_mut().find(|(name, _)| *name == column) {
             Some((_, slot)) => *slot = value,
-            None => self.cells.push((column, value)),
+            None => {
+                if self.cells.is_empty() {
+                    // Most rows have a handful of columns: one allocation instead of three.
+                    self.cells.reserve(8);
+                }
+                self.cells.push((column, value));
+            }
         }
     }
 
@@ -62,7 +91,7 @@ impl Row {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.cells
             .iter()
-            .map(|(name, value)| (name.as_str(), value))
+            .map(|(name, value)| (name.as_ref(), value))
     }
 
     /// A row from a JSON object, each member typed as [`Value`]'s `From<serde_json::Value>` says.
@@ -80,7 +109,7 @@ impl Row {
         }
     }
 
-    pub(crate) fn into_cells(self) -> Vec<(String, Value)> {
+    pub(crate) fn into_cells(self) -> Vec<(Cow<'static, str>, Value)> {
         self.cells
     }
 }
@@ -96,7 +125,7 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
     }
 }
 
-impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Row {
+impl<K: Into<Cow<'static, str>>, V: Into<Value>> FromIterator<(K, V)> for Row {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Row {
         let mut row = Row::new();
         for (k, v) in iter {
@@ -107,10 +136,184 @@ impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Row {
 }
 
 impl IntoIterator for Row {
-    type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    type Item = (Cow<'static, str>, Value);
+    type IntoIter = std::vec::IntoIter<(Cow<'static, str>, Value)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.cells.into_iter()
+    }
+}
+
+/// Distinct column names a thread keeps for the rows it reads from JSON. A source's objects repeat
+/// a few names millions of times; each is allocated once and kept for the process (past this
+/// many distinct names, say object keys that are ids, names are allocated per row instead).
+const SHARED_NAMES: usize = 4096;
+
+thread_local! {
+    static NAMES: RefCell<HashSet<&'static str>> = RefCell::new(HashSet::new());
+}
+
+/// The column name `name`, shared with earlier rows of this thread when it has been seen.
+fn column_name(name: &str) -> Cow<'static, str> {
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if let Some(shared) = names.get(name) {
+            return Cow::Borrowed(*shared);
+        }
+        if names.len() >= SHARED_NAMES {
+            return Cow::Owned(name.to_string());
+        }
+        // Kept for the process: at most `SHARED_NAMES` per thread.
+        let shared: &'static str = Box::leak(name.to_string().into_boxed_str());
+        names.insert(shared);
+        Cow::Borrowed(shared)
+    })
+}
+
+/// A JSON object as a row (see [`Row`]); anything else is refused.
+impl<'de> serde::Deserialize<'de> for Row {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Row, D::Error> {
+        deserializer.deserialize_map(RowVisitor)
+    }
+}
+
+struct RowVisitor;
+
+impl<'de> Visitor<'de> for RowVisitor {
+    type Value = Row;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Row, A::Error> {
+        let mut row = Row {
+            cells: Vec::with_capacity(map.size_hint().unwrap_or(8)),
+        };
+        while let Some(name) = map.next_key_seed(NameSeed)? {
+            let value = map.next_value_seed(ValueSeed)?;
+            row.set(name, value);
+        }
+        Ok(row)
+    }
+}
+
+/// A member's name, shared across rows.
+struct NameSeed;
+
+impl<'de> DeserializeSeed<'de> for NameSeed {
+    type Value = Cow<'static, str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for NameSeed {
+    type Value = Cow<'static, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(column_name(name))
+    }
+}
+
+/// A member's value as a [`Value`]: what `From<serde_json::Value>` gives, read directly.
+struct ValueSeed;
+
+impl<'de> DeserializeSeed<'de> for ValueSeed {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Long(n))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
+        // As `From<serde_json::Value>`: past i64, a JSON integer is read as a float.
+        Ok(i64::try_from(n).map_or(Value::Double(n as f64), Value::Long))
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Value, E> {
+        Ok(Value::Double(n))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
+        let document = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Value::Json(document.to_string()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        let document = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Value::Json(document.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_objects_read_as_rows_type_members_as_from_json_does() {
+        let text = r#"{"id": 7, "big": 18446744073709551615, "x": 1.5, "ok": true, "none": null,
+                       "name": "Ada", "tags": ["a", 1], "address": {"city": "Rome"}}"#;
+        let direct: Row = serde_json::from_str(text).unwrap();
+        let through_value = Row::from_json(serde_json::from_str(text).unwrap()).unwrap();
+        for (name, value) in through_value.iter() {
+            assert_eq!(direct.get(name), Some(value), "{name}");
+        }
+        assert_eq!(direct.len(), through_value.len());
+        // Members keep the object's order.
+        let names: Vec<&str> = direct.iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            ["id", "big", "x", "ok", "none", "name", "tags", "address"]
+        );
+        assert!(serde_json::from_str::<Row>("[1]").is_err());
+    }
+
+    #[test]
+    fn names_read_from_json_are_shared_between_rows() {
+        let rows: Vec<Row> =
+            serde_json::from_str(r#"[{"shared_name": 1}, {"shared_name": 2}]"#).unwrap();
+        let names: Vec<*const u8> = rows
+            .iter()
+            .map(|r| r.iter().next().unwrap().0.as_ptr())
+            .collect();
+        assert_eq!(names[0], names[1]);
     }
 }

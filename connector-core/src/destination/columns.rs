@@ -5,6 +5,7 @@
 //! land in each, and which cell wins when two source names of one row land in one column (the
 //! name that sorts first by code point). (docs/warehouse.md, "Names" and "Layout".)
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 
@@ -218,7 +219,7 @@ impl Columns {
                     .columns
                     .iter()
                     .zip(values)
-                    .map(|(c, v)| (c.name.to_string(), v))
+                    .map(|(c, v)| (c.name.clone(), v))
                     .collect();
                 self.place_named(named, naming)?
             }
@@ -241,15 +242,18 @@ impl Columns {
     /// alone adds none), in name order within the row.
     pub fn place_named(
         &mut self,
-        named: Vec<(String, Value)>,
+        named: Vec<(Cow<'static, str>, Value)>,
         naming: Naming,
     ) -> Result<Vec<(usize, Value)>, NameError> {
-        if named.iter().all(|(s, _)| self.by_source.contains_key(s)) {
+        if named
+            .iter()
+            .all(|(s, _)| self.by_source.contains_key(s.as_ref()))
+        {
             return Ok(self.place_known(named));
         }
-        let mut cells: Vec<(String, String, Value)> = Vec::with_capacity(named.len());
+        let mut cells: Vec<(String, Cow<'static, str>, Value)> = Vec::with_capacity(named.len());
         for (source, value) in named {
-            let name = match self.by_source.get(&source) {
+            let name = match self.by_source.get(source.as_ref()) {
                 Some(&index) => self.list[index].name.clone(),
                 None => self.destination_name(&source, naming)?,
             };
@@ -263,16 +267,16 @@ impl Columns {
                 // A later name of the same column: its cell loses.
                 Some((won, index)) if *won == name => {
                     if let Some(index) = *index
-                        && !self.by_source.contains_key(&source)
+                        && !self.by_source.contains_key(source.as_ref())
                     {
                         self.add(&source, name)?;
-                        debug_assert!(self.by_source[&source] == index);
+                        debug_assert!(self.by_source[source.as_ref()] == index);
                     }
                     continue;
                 }
                 _ => {}
             }
-            let index = match self.by_source.get(&source) {
+            let index = match self.by_source.get(source.as_ref()) {
                 Some(&index) => Some(index),
                 None if value.is_null() && self.position(&name).is_none() => None,
                 None => Some(self.add(&source, name.clone())?),
@@ -292,10 +296,10 @@ impl Columns {
     }
 
     /// Places cells whose source names are all known.
-    fn place_known(&self, named: Vec<(String, Value)>) -> Vec<(usize, Value)> {
-        let mut slots: Vec<Option<(String, Value)>> = Vec::new();
+    fn place_known(&self, named: Vec<(Cow<'static, str>, Value)>) -> Vec<(usize, Value)> {
+        let mut slots: Vec<Option<(Cow<'static, str>, Value)>> = Vec::new();
         for (source, value) in named {
-            let index = self.by_source[&source];
+            let index = self.by_source[source.as_ref()];
             if slots.len() <= index {
                 slots.resize_with(index + 1, || None);
             }
@@ -378,10 +382,10 @@ mod tests {
         columns.iter().map(|c| c.name.as_str()).collect()
     }
 
-    fn row(cells: &[(&str, Value)]) -> Vec<(String, Value)> {
+    fn row(cells: &[(&str, Value)]) -> Vec<(Cow<'static, str>, Value)> {
         cells
             .iter()
-            .map(|(n, v)| (n.to_string(), v.clone()))
+            .map(|(n, v)| (Cow::Owned(n.to_string()), v.clone()))
             .collect()
     }
 
@@ -425,9 +429,9 @@ mod tests {
             [("updatedAt", "camel"), ("updated_at", "snake")],
         ] {
             let mut columns = Columns::new("t".into(), true);
-            let cells: Vec<(String, Value)> = cells
+            let cells: Vec<(Cow<'static, str>, Value)> = cells
                 .iter()
-                .map(|(n, v)| (n.to_string(), Value::from(*v)))
+                .map(|(n, v)| (Cow::Owned(n.to_string()), Value::from(*v)))
                 .collect();
             // Unknown names, then the same names again once both are known.
             for _ in 0..2 {

@@ -339,7 +339,7 @@ mod tests {
     }
 
     #[cfg(feature = "local")]
-    fn every_value() -> Vec<(String, Value)> {
+    fn every_value() -> Vec<(std::borrow::Cow<'static, str>, Value)> {
         use chrono::{DateTime, NaiveDate};
         let date = NaiveDate::from_ymd_opt(1969, 7, 20).unwrap();
         [
@@ -365,7 +365,7 @@ mod tests {
         ]
         .into_iter()
         .enumerate()
-        .map(|(i, v)| (format!("c{i}"), v))
+        .map(|(i, v)| (format!("c{i}").into(), v))
         .collect()
     }
 

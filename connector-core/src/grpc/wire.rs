@@ -173,7 +173,7 @@ pub fn record(record: Record, keep: impl Fn(&str) -> bool) -> proto::Record {
         crate::record::Cells::Named(cells) => cells
             .into_iter()
             .filter(|(n, _)| keep(n))
-            .map(|(n, v)| (n, value(v)))
+            .map(|(n, v)| (n.into_owned(), value(v)))
             .collect(),
         crate::record::Cells::None => Default::default(),
     };

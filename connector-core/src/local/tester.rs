@@ -6,6 +6,7 @@
 //! Servers differ: the Python SDK's needs `state_json` (so it is always sent, `{}` at first) and
 //! ignores the selection (so the tester applies it too and says what it dropped).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -531,7 +532,7 @@ impl StreamWriter {
                     continue;
                 }
                 let declared = stream_table.columns.get(column.as_ref()).copied();
-                kept.push(declared, column, value);
+                kept.push(declared, || Cow::Owned(column.into_owned()), value);
             }
             kept.finish()
         };

@@ -576,7 +576,7 @@ mod tests {
             cells: crate::record::Cells::Named(
                 cells
                     .iter()
-                    .map(|(name, value)| (name.to_string(), Value::Long(*value)))
+                    .map(|(name, value)| (name.to_string().into(), Value::Long(*value)))
                     .collect(),
             ),
         }
