@@ -33,7 +33,10 @@ impl RetryAfter {
     pub(crate) fn header_value(&self) -> String {
         match self {
             RetryAfter::Seconds(seconds) => seconds.to_string(),
-            RetryAfter::HttpDate(after) => httpdate::fmt_http_date(SystemTime::now() + *after),
+            RetryAfter::HttpDate(after) => {
+                let now = SystemTime::now();
+                httpdate::fmt_http_date(now.checked_add(*after).unwrap_or(now))
+            }
         }
     }
 }

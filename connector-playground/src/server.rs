@@ -208,7 +208,8 @@ impl PlaygroundBuilder {
             data,
             credentials: self.credentials,
             clock,
-            session_ttl_seconds: self.session_token_ttl.as_secs() as i64,
+            session_ttl_seconds: i64::try_from(self.session_token_ttl.as_secs())
+                .unwrap_or(i64::MAX),
             faults: Injector::new(self.faults),
             bucket: self.rate_limit.map(TokenBucket::new),
             bucket_refusals: AtomicU64::new(0),
@@ -340,7 +341,9 @@ impl Playground {
     /// Moves the server's clock forward (by whole seconds): session tokens expire by it and the
     /// cursors endpoints stamp their changes with it.
     pub fn advance_clock(&self, by: Duration) {
-        self.app.clock.advance(by.as_secs() as i64);
+        self.app
+            .clock
+            .advance(i64::try_from(by.as_secs()).unwrap_or(i64::MAX));
     }
 
     /// Replaces the faults; the request numbering and the counts carry on.

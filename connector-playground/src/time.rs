@@ -53,12 +53,19 @@ impl Clock {
         let elapsed = self
             .ticking_since
             .map_or(0, |since| since.elapsed().as_secs() as i64);
-        self.start + elapsed + self.offset.load(Ordering::SeqCst)
+        // Saturating: a test may advance the clock by any amount, and a request must not panic.
+        self.start
+            .saturating_add(elapsed)
+            .saturating_add(self.offset.load(Ordering::SeqCst))
     }
 
     /// Moves the clock forward by `seconds`.
     pub(crate) fn advance(&self, seconds: i64) {
-        self.offset.fetch_add(seconds, Ordering::SeqCst);
+        let _ = self
+            .offset
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |offset| {
+                Some(offset.saturating_add(seconds))
+            });
     }
 }
 

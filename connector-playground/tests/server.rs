@@ -134,3 +134,22 @@ async fn the_optional_rate_limit_refuses_a_burst_past_its_capacity() {
     // Injected faults are counted apart.
     assert_eq!(server.fault_counts().faulted(), 0);
 }
+
+#[tokio::test]
+async fn a_clock_moved_absurdly_far_still_answers() {
+    let server = Playground::start().unwrap();
+    server.advance_clock(std::time::Duration::MAX);
+    server.advance_clock(std::time::Duration::MAX);
+    assert_eq!(
+        get(&server.endpoint("/cursors/companies")).await.status,
+        200
+    );
+    let login = common::send(
+        common::client()
+            .post(server.endpoint("/auth/session_token/login"))
+            .header("Content-Type", "application/json")
+            .body(r#"{"username": "session@example.com", "password": "session-password"}"#),
+    )
+    .await;
+    assert_eq!(login.status, 200);
+}

@@ -148,7 +148,7 @@ pub(crate) async fn session_login(
     {
         return reply::error(StatusCode::UNAUTHORIZED, "Invalid username or password");
     }
-    let expires_at = app.clock.now() + app.session_ttl_seconds;
+    let expires_at = app.clock.now().saturating_add(app.session_ttl_seconds);
     let token = STANDARD.encode(format!(
         "{}:{}:{expires_at}",
         credentials.session_username, credentials.session_password
