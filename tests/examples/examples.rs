@@ -31,6 +31,7 @@ mod served_like_debug {
         shipped_configuration("quickstart/complex_configuration_options")
     );
     served_like_debug!(simple_three_step_cursor, json!({}));
+    served_like_debug!(multiple_code_files, json!({}));
     served_like_debug!(three_operations, json!({}));
     served_like_debug!(specified_types, json!({}));
     served_like_debug!(unspecified_types, json!({}));
