@@ -35,4 +35,5 @@ mod served_like_debug {
     served_like_debug!(three_operations, json!({}));
     served_like_debug!(specified_types, json!({}));
     served_like_debug!(unspecified_types, json!({}));
+    served_like_debug!(hashes, json!({}));
 }
