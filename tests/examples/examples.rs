@@ -36,4 +36,5 @@ mod served_like_debug {
     served_like_debug!(specified_types, json!({}));
     served_like_debug!(unspecified_types, json!({}));
     served_like_debug!(hashes, json!({}));
+    served_like_debug!(records_with_no_created_at_timestamp, json!({}));
 }
