@@ -52,6 +52,7 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
+/// The configuration: the source needs none; `now` pins the clock for replays.
 #[derive(Debug, Configuration)]
 pub struct Config {
     #[field(
