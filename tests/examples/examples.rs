@@ -31,7 +31,16 @@ mod served_like_debug {
         shipped_configuration("quickstart/complex_configuration_options")
     );
     served_like_debug!(simple_three_step_cursor, json!({}));
+    served_like_debug!(multiple_code_files, json!({}));
     served_like_debug!(three_operations, json!({}));
     served_like_debug!(specified_types, json!({}));
     served_like_debug!(unspecified_types, json!({}));
+    served_like_debug!(hashes, json!({}));
+    served_like_debug!(records_with_no_created_at_timestamp, json!({}));
+    // The clock pinned, so that debug and serve, run at different moments, sync the same hours:
+    // run 1 is incremental, run 2 walks the history back.
+    served_like_debug!(
+        priority_first_sync_for_high_volume_initial_syncs,
+        json!({"now": "2025-03-04T12:00:00Z"})
+    );
 }

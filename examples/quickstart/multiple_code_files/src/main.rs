@@ -1,0 +1,1 @@
+connector_core::main!(multiple_code_files::update);
