@@ -851,7 +851,7 @@ impl RequestBuilder {
                 }
                 Ok(response) if may_retry && is_retried_status(response.status) => {
                     let after = retry_after(&response.headers, SystemTime::now());
-                    (after, Failure::Answer(response))
+                    (after, Failure::Answer(Box::new(response)))
                 }
                 Ok(response) => {
                     return Err(Error::Status {
@@ -914,7 +914,7 @@ impl RequestBuilder {
 
 /// A failed attempt that may be retried.
 enum Failure {
-    Answer(Response),
+    Answer(Box<Response>),
     NoAnswer(String),
 }
 
@@ -937,17 +937,23 @@ fn describe(error: reqwest::Error, redactor: &Redactor) -> String {
     redactor.text(&parts.join(": "))
 }
 
-/// Sets query parameter `name` of `url`, replacing any of the same name.
+/// Sets query parameter `name` of `url`: in the place of the first of that name (any others are
+/// dropped), or at the end.
 pub(crate) fn set_query(url: &mut Url, name: &str, value: &str) {
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(n, _)| n != name)
-        .map(|(n, v)| (n.into_owned(), v.into_owned()))
-        .collect();
-    url.query_pairs_mut()
-        .clear()
-        .extend_pairs(pairs)
-        .append_pair(name, value);
+    let mut found = false;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (n, v) in url.query_pairs() {
+        if n != name {
+            pairs.push((n.into_owned(), v.into_owned()));
+        } else if !found {
+            found = true;
+            pairs.push((n.into_owned(), value.to_string()));
+        }
+    }
+    if !found {
+        pairs.push((name.to_string(), value.to_string()));
+    }
+    url.query_pairs_mut().clear().extend_pairs(pairs);
 }
 
 /// An answer with a `2xx` status and its whole body.

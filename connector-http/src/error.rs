@@ -36,7 +36,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// # async fn run() -> connector_http::Result<()> {
 /// use connector_http::{Client, Error, StatusCode};
 ///
-/// let http = Client::builder("my_connector").base_url("https://api.test/v1")?.build()?;
+/// let http = Client::builder("my_connector").base_url("https://api.test/v1").build()?;
 /// match http.get("users/42").send().await {
 ///     Ok(response) => println!("{}", response.text()),
 ///     Err(error) if error.status() == Some(StatusCode::NOT_FOUND) => println!("no user 42"),

@@ -52,10 +52,16 @@ pub use styles::{Cursor, HeaderToken, LinkHeader, NextUrl, Offset, PageNumber};
 #[derive(Clone)]
 pub struct Pick(PickKind);
 
+/// A function that finds one value in a body.
+type PickFn = dyn Fn(&Value) -> Option<Value> + Send + Sync;
+
+/// A function that takes the items out of a body.
+type ItemsFn = dyn Fn(&mut Value) -> Option<Vec<Value>> + Send + Sync;
+
 #[derive(Clone)]
 enum PickKind {
     Pointer(String),
-    With(Arc<dyn Fn(&Value) -> Option<Value> + Send + Sync>),
+    With(Arc<PickFn>),
 }
 
 impl Pick {
@@ -141,7 +147,7 @@ pub(crate) enum Items {
     #[default]
     Auto,
     Pointer(String),
-    With(Arc<dyn Fn(&mut Value) -> Option<Vec<Value>> + Send + Sync>),
+    With(Arc<ItemsFn>),
 }
 
 /// The field names [`Items::Auto`] looks for, in order.
