@@ -5,9 +5,9 @@
 //! A [`Client`] is an `Arc` inside: clones are cheap, share the connection pool, the rate limit
 //! and the authentication's token, and can move into tasks. A request's path is appended to the
 //! base URL (`base_url("https://api.test/v1")` and `get("users")` or `get("/users")` give
-//! `https://api.test/v1/users`); a URL with a scheme is used as it is. `send` reads the whole
-//! body (within the request time-out) and returns a [`Response`] for a `2xx`, an [`Error`]
-//! otherwise.
+//! `https://api.test/v1/users`); a URL that starts with `http:` or `https:` is used as it is.
+//! `send` reads the whole body (within the request time-out) and returns a [`Response`] for a
+//! `2xx`, an [`Error`] otherwise.
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -251,9 +251,13 @@ impl Client {
         self.inner.redactor.text(text)
     }
 
-    /// The path joined to the base URL, or the URL as it is when it has a scheme.
+    /// The path joined to the base URL, or the URL as it is when it starts with `http:` or
+    /// `https:`.
     fn resolve(&self, path: &str) -> Result<Url, Fault> {
-        if let Ok(url) = Url::parse(path) {
+        // Only http(s) counts as a scheme: `items:batchGet` is a path.
+        if let Ok(url) = Url::parse(path)
+            && matches!(url.scheme(), "http" | "https")
+        {
             return Ok(url);
         }
         let Some(base) = &self.inner.base else {
@@ -883,7 +887,8 @@ impl RequestBuilder {
                         format!(" (Retry-After: {} s)", a.as_secs_f64())
                     });
                     tracing::warn!(
-                        "{method} {shown} {what}{asked}; retry {retries} in {:.3} s",
+                        "{method} {shown} {what}{asked}; retry {retries} of {} in {:.3} s",
+                        inner.retry.retries(),
                         wait.as_secs_f64()
                     );
                     tokio::time::sleep(wait).await;

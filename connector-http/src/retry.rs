@@ -149,6 +149,11 @@ impl Retry {
         self
     }
 
+    /// How many retries at most.
+    pub(crate) fn retries(&self) -> u32 {
+        self.max_retries
+    }
+
     /// Whether a request of `method` may be retried.
     pub(crate) fn may_retry(&self, method: &Method, opted_in: bool) -> bool {
         is_idempotent(method) || self.non_idempotent || opted_in

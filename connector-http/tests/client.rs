@@ -59,6 +59,19 @@ async fn paths_join_the_base_url_and_absolute_urls_stay_as_they_are() {
         let absolute = format!("{}/other?a=1", server.uri());
         assert_eq!(http.get(&absolute).send().await.unwrap().text(), "other");
     }
+    // A colon in a path is not a scheme.
+    Mock::given(path("/api/v1/items:batchGet"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("batch"))
+        .mount(&server)
+        .await;
+    let http = Client::builder("c")
+        .base_url(format!("{}/api/v1", server.uri()))
+        .build()
+        .unwrap();
+    assert_eq!(
+        http.get("items:batchGet").send().await.unwrap().text(),
+        "batch"
+    );
     let no_base = Client::builder("c").build().unwrap();
     let error = no_base.get("users").send().await.unwrap_err();
     assert_eq!(

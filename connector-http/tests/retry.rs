@@ -100,8 +100,8 @@ async fn a_503_is_retried_and_each_retry_is_logged() {
     let warnings = logs.warnings();
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(warnings[0].contains("GET http://"), "{}", warnings[0]);
-    assert!(warnings[0].contains("/items answered 503 Service Unavailable; retry 1 in"));
-    assert!(warnings[1].contains("retry 2 in"));
+    assert!(warnings[0].contains("/items answered 503 Service Unavailable; retry 1 of 5 in"));
+    assert!(warnings[1].contains("retry 2 of 5 in"));
 }
 
 #[tokio::test]

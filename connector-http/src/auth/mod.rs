@@ -67,6 +67,23 @@ pub trait Authenticate: Send + Sync + 'static {
     /// newest token). `http` is the client without authentication, for a login or a token
     /// request. Returns the credential used, which [`refused`](Authenticate::refused) is given if
     /// the server answers `401`.
+    ///
+    /// ```
+    /// use connector_http::{Authenticate, BoxFuture, Client, Outgoing, Result, Secret};
+    ///
+    /// struct Tenant(Secret);
+    ///
+    /// impl Authenticate for Tenant {
+    ///     fn authorize<'a>(&'a self, request: &'a mut Outgoing<'_>, _: &'a Client)
+    ///         -> BoxFuture<'a, Result<Option<Secret>>>
+    ///     {
+    ///         Box::pin(async move {
+    ///             request.set_header("X-Tenant-Key", self.0.expose())?;
+    ///             Ok(Some(self.0.clone()))
+    ///         })
+    ///     }
+    /// }
+    /// ```
     fn authorize<'a>(
         &'a self,
         request: &'a mut Outgoing<'_>,
@@ -76,17 +93,56 @@ pub trait Authenticate: Send + Sync + 'static {
     /// The server answered `401` to a request that carried `used`. Returns whether a new
     /// credential may help, in which case the request is sent once more. The default: no, the
     /// `401` is the error.
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use connector_http::{Authenticate, BoxFuture, Client, Outgoing, Result, Secret};
+    ///
+    /// /// A key that a vault rotates: on a 401, read it again.
+    /// struct Rotated(Mutex<Secret>);
+    ///
+    /// impl Authenticate for Rotated {
+    ///     fn authorize<'a>(&'a self, request: &'a mut Outgoing<'_>, _: &'a Client)
+    ///         -> BoxFuture<'a, Result<Option<Secret>>>
+    ///     {
+    ///         let key = self.0.lock().unwrap().clone();
+    ///         Box::pin(async move {
+    ///             request.set_header("X-Key", key.expose())?;
+    ///             Ok(Some(key))
+    ///         })
+    ///     }
+    ///
+    ///     fn refused<'a>(&'a self, used: Option<&'a Secret>) -> BoxFuture<'a, bool> {
+    ///         let mut key = self.0.lock().unwrap();
+    ///         if used == Some(&*key) {
+    ///             *key = Secret::new(std::env::var("API_KEY").unwrap_or_default());
+    ///         }
+    ///         Box::pin(async { true })
+    ///     }
+    /// }
+    /// ```
     fn refused<'a>(&'a self, used: Option<&'a Secret>) -> BoxFuture<'a, bool> {
         let _ = used;
         Box::pin(async { false })
     }
 
     /// The secrets this authentication holds: the client hides them in every URL and error.
+    ///
+    /// ```
+    /// use connector_http::{Authenticate, Bearer, Secret};
+    /// assert_eq!(Bearer::new(Secret::new("t0k3n")).secrets(), [Secret::new("t0k3n")]);
+    /// ```
     fn secrets(&self) -> Vec<Secret> {
         Vec::new()
     }
 
     /// The query parameters this authentication sets: the client hides their values in URLs.
+    ///
+    /// ```
+    /// use connector_http::{ApiKey, Authenticate};
+    /// let key = ApiKey::query("access_key", "k-123".into());
+    /// assert_eq!(key.secret_parameters(), ["access_key"]);
+    /// ```
     fn secret_parameters(&self) -> Vec<String> {
         Vec::new()
     }
