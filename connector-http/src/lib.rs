@@ -56,9 +56,9 @@
 //! # }
 //! ```
 //!
-//! The crate depends on nothing of the connector runtime; `connector_core` re-exports it as
-//! `connector_core::http`. Logs go through `tracing`, which the runtime writes as Fivetran log
-//! lines.
+//! The crate depends on nothing of the connector runtime, so that `connector_core` can
+//! re-export it as `connector_core::http`. Logs go through `tracing`, which the runtime writes
+//! as Fivetran log lines (a retry is a WARNING).
 
 #![warn(missing_docs)]
 
