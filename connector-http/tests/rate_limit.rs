@@ -41,7 +41,7 @@ async fn clones_in_tasks_share_one_limit() {
     // own would have taken half as long.
     let took = started.elapsed();
     assert!(took >= Duration::from_millis(450), "{took:?}");
-    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
 }
 
 #[tokio::test]
@@ -82,7 +82,7 @@ async fn separate_clients_have_separate_limits() {
     let build = || {
         Client::builder("rate_test")
             .base_url(server.uri())
-            .rate_limit(RateLimit::per_minute(60))
+            .rate_limit(RateLimit::per_minute(6))
             .build()
             .unwrap()
     };
@@ -90,8 +90,9 @@ async fn separate_clients_have_separate_limits() {
     let started = Instant::now();
     first.get("items").send().await.unwrap();
     second.get("items").send().await.unwrap();
+    // One shared limit would have held the second request for 10 s.
     assert!(
-        started.elapsed() < Duration::from_millis(900),
+        started.elapsed() < Duration::from_secs(5),
         "{:?}",
         started.elapsed()
     );
