@@ -12,9 +12,10 @@
 //! loops for ever) when a page points at itself. A stream that fails yields the error and ends.
 //!
 //! A connector that checkpoints walks pages, not items: it emits a page's rows, then
-//! checkpoints with the state that says what to ask for next (an [`Incremental`] cursor, or the
-//! page's position), so a failure on the next page loses nothing and repeats nothing that was
-//! checkpointed.
+//! checkpoints with the state that says what to ask for next (an [`Incremental`] cursor, or a
+//! token it reads from [`Page::body`]). A failure on a later page then ends the sync at that
+//! checkpoint, and the next run starts from it: nothing is lost, and nothing is emitted twice
+//! but the rows at the cursor's boundary, upserted again (the [`Incremental`] rule).
 //!
 //! [`Incremental`]: crate::Incremental
 
