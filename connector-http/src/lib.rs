@@ -56,9 +56,9 @@
 //! # }
 //! ```
 //!
-//! The crate depends on nothing of the connector runtime, so that `connector_core` can
-//! re-export it as `connector_core::http`. Logs go through `tracing`, which the runtime writes
-//! as Fivetran log lines (a retry is a WARNING).
+//! A connector gets it as `connector_core::http`, with `connector-core`'s `http` feature; this
+//! crate depends on nothing of the connector runtime. Logs go through `tracing`, which the
+//! runtime writes as Fivetran log lines (a retry is a WARNING).
 
 #![warn(missing_docs)]
 
