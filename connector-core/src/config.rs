@@ -282,6 +282,20 @@ impl ConfigValue for String {
     }
 }
 
+/// A credential read from the configuration (with the `http` feature): a password field on the
+/// form, `***` in `Debug` and `Display`. Mark the field `#[field(secret)]` too, so that the
+/// runtime hides its value in every log line.
+#[cfg(feature = "http")]
+impl ConfigValue for connector_http::Secret {
+    fn parse(text: &str) -> Result<Self, String> {
+        Ok(connector_http::Secret::new(text))
+    }
+
+    fn kind() -> FieldKind {
+        FieldKind::TextField(TextField::Password)
+    }
+}
+
 macro_rules! config_numbers {
     ($($ty:ty => $what:literal),* $(,)?) => {$(
         impl ConfigValue for $ty {
@@ -523,6 +537,20 @@ pub fn read_field<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn a_secret_field_is_a_password_that_prints_stars() {
+        let secret = connector_http::Secret::parse("k-123").unwrap();
+        assert_eq!(
+            (secret.expose(), format!("{secret:?}").as_str()),
+            ("k-123", "***")
+        );
+        assert_eq!(
+            <connector_http::Secret as ConfigValue>::kind(),
+            FieldKind::TextField(TextField::Password)
+        );
+    }
 
     #[test]
     fn lists_are_comma_separated_or_json_arrays() {

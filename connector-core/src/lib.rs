@@ -91,6 +91,25 @@ pub type Error = anyhow::Error;
 
 pub use {anyhow, chrono, rust_decimal, serde, serde_json, tokio};
 
+/// The HTTP toolkit, with the `http` feature: a client with time-outs, retries, a rate limit,
+/// authentication, pagination as streams, an incremental cursor and [`http::Secret`] (the
+/// crate `connector-http`, re-exported so a connector names no other crate).
+///
+/// ```no_run
+/// use connector_core::http::{Bearer, Client, Secret};
+///
+/// # async fn run() -> connector_core::Result<()> {
+/// let http = Client::builder("my_connector")
+///     .base_url("https://api.example.com")
+///     .auth(Bearer::new(Secret::new("t0k3n")))
+///     .build()?;
+/// let users: connector_core::serde_json::Value = http.get("users").send().await?.json()?;
+/// # Ok(())
+/// # }
+/// ```
+#[cfg(feature = "http")]
+pub use connector_http as http;
+
 /// What a connector's code needs, in one `use connector_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{

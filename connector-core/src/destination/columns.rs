@@ -137,7 +137,9 @@ impl Columns {
     }
 
     /// The columns of a table the target already holds, as `(name, type)` in its order,
-    /// system columns left out. `_fivetran_id` among them makes the table key-less.
+    /// system columns left out. `_fivetran_id` among them makes the table key-less. (Only the
+    /// warehouse has a target that outlives a sync.)
+    #[cfg(any(test, feature = "local"))]
     pub fn existing(table: String, columns: Vec<(String, Option<DataType>)>) -> Columns {
         let keyed = !columns.iter().any(|(name, _)| name == ID);
         let mut existing = Columns::new(table, true);
@@ -165,7 +167,9 @@ impl Columns {
         &self.table
     }
 
-    /// Source names that landed in one destination column: `(first, second)`.
+    /// Source names that landed in one destination column: `(first, second)`. (The warehouse
+    /// warns of them.)
+    #[cfg(any(test, feature = "local"))]
     pub fn shared_names(&self) -> &[(String, String)] {
         &self.shared_names
     }
