@@ -309,6 +309,40 @@ impl Destination {
         })
     }
 
+    /// The tables' names (`schema.table` for a table in a schema), in the order they were made.
+    ///
+    /// ```
+    /// use connector_core::prelude::*;
+    /// use connector_core::testing::Destination;
+    ///
+    /// #[table(schema = "crm")]
+    /// pub struct Account {
+    ///     #[primary_key]
+    ///     pub id: i64,
+    /// }
+    ///
+    /// #[sync(tables(Account))]
+    /// async fn update(ops: &Operations) -> Result<()> {
+    ///     ops.upsert(Account { id: 1 }).await
+    /// }
+    ///
+    /// # #[connector_core::tokio::main(crate = "connector_core::tokio")]
+    /// # async fn main() -> Result<()> {
+    /// let mut destination = Destination::new();
+    /// destination.sync::<update>(json!({})).await?;
+    /// assert_eq!(destination.table_names(), ["crm.account"]);
+    /// assert_eq!(destination.table("crm.account").primary_key(), ["id"]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn table_names(&self) -> Vec<String> {
+        self.warehouse
+            .tables()
+            .iter()
+            .map(MemoryTable::qualified_name)
+            .collect()
+    }
+
     /// Every table.
     pub fn warehouse(&self) -> &MemoryWarehouse {
         &self.warehouse

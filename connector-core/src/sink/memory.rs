@@ -237,6 +237,18 @@ impl MemoryTable {
             .collect()
     }
 
+    /// The primary key's columns in the table's order: the declared key, or `_fivetran_id` for
+    /// a table that declares none.
+    pub fn primary_key(&self) -> Vec<&str> {
+        self.order()
+            .into_iter()
+            .filter_map(|slot| match slot {
+                Slot::Data(i) if self.columns[i].primary_key => Some(self.columns[i].name.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Every row, soft-deleted ones included, with every column (system columns included).
     pub fn rows(&self) -> Vec<Row> {
         let order = self.order();

@@ -55,13 +55,7 @@ mod tests {
     async fn writes_what_the_python_original_writes() {
         let mut destination = Destination::new();
         let run = destination.sync::<update>(json!({})).await.unwrap();
-        let tables: Vec<String> = destination
-            .warehouse()
-            .tables()
-            .iter()
-            .map(|t| t.qualified_name())
-            .collect();
-        assert_eq!(tables, ["unspecified"]);
+        assert_eq!(destination.table_names(), ["unspecified"]);
 
         let expected = [
             // The declared key first, then the inferred columns in name order.
