@@ -293,6 +293,48 @@ mod tests {
         assert_eq!(destination.state(), saved);
     }
 
+    /// A sync whose retries run out fails with the state of its last checkpoint and the rows
+    /// before it; the next sync resumes from there and ends as an uninterrupted sync does.
+    #[tokio::test]
+    async fn a_failed_sync_resumes_from_its_last_checkpoint() {
+        let server = Playground::builder()
+            .faults(Faults::none().unavailable(0.3).seed(1))
+            .start()
+            .unwrap();
+        let expected: Vec<String> = server
+            .data()
+            .users_by_updated_at()
+            .iter()
+            .map(|u| u.id.clone())
+            .collect();
+        let mut no_retries = config(server.url(), 10);
+        no_retries["max_retries"] = json!("0");
+        let mut destination = Destination::new();
+        let failed = destination.sync::<update>(no_retries).await.unwrap_err();
+        assert!(failed.to_string().contains("503"), "{failed}");
+        let checkpoints = failed.run.states.len();
+        assert!(
+            checkpoints > 0 && ids(&destination).len() < 200,
+            "{checkpoints}"
+        );
+        assert_eq!(&destination.state(), failed.run.states.last().unwrap());
+        assert_eq!(ids(&destination), expected[..ids(&destination).len()]);
+
+        server.set_faults(Faults::none()).unwrap();
+        destination
+            .sync::<update>(config(server.url(), 10))
+            .await
+            .unwrap();
+        assert_eq!(ids(&destination), expected);
+        let newest = &server
+            .data()
+            .users_by_updated_at()
+            .last()
+            .unwrap()
+            .updated_at;
+        assert_eq!(destination.state(), json!({"last_updated_at": newest}));
+    }
+
     /// Two syncs against a server that fails a fifth of the requests (429 with and without
     /// `Retry-After`, 503) end with the tables and state of two syncs against one that does not.
     #[tokio::test]
