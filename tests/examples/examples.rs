@@ -3,7 +3,7 @@
 
 mod python_interop;
 
-use connector_core::serde_json::json;
+use connector_core::serde_json::{Value, json};
 use connector_core::testing::assert_served_like_debug;
 use connector_examples::shipped_configuration;
 
@@ -16,6 +16,20 @@ macro_rules! served_like_debug {
             assert_served_like_debug::<$example::update>($configuration, 2).await;
         }
     };
+}
+
+/// The configuration of an example that reads the playground: a playground of its own, started
+/// on a free port. The macro's configuration is an expression evaluated in the test, so the
+/// server is leaked to outlive it; the test binary's exit stops it. The cursors endpoints'
+/// random changes are off: `debug` and `serve` take turns against one server and must read the
+/// same data.
+fn playground_configuration() -> Value {
+    let server = connector_playground::Playground::builder()
+        .cursor_changes(false)
+        .start()
+        .expect("the playground starts");
+    let server: &'static connector_playground::Playground = Box::leak(Box::new(server));
+    json!({"base_url": server.url()})
 }
 
 mod served_like_debug {
@@ -43,4 +57,10 @@ mod served_like_debug {
         priority_first_sync_for_high_volume_initial_syncs,
         json!({"now": "2025-03-04T12:00:00Z"})
     );
+    // Against a playground started in the test (run 2 resumes from run 1's cursor).
+    served_like_debug!(page_number, playground_configuration());
+    served_like_debug!(offset_based, playground_configuration());
+    served_like_debug!(next_page_url, playground_configuration());
+    served_like_debug!(keyset, playground_configuration());
+    served_like_debug!(multiple_tables_with_cursors, playground_configuration());
 }

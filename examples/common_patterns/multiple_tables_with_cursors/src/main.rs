@@ -1,0 +1,1 @@
+connector_core::main!(multiple_tables_with_cursors::update);

@@ -1,0 +1,1 @@
+connector_core::main!(next_page_url::update);

@@ -1,0 +1,1 @@
+connector_core::main!(offset_based::update);

@@ -1,0 +1,1 @@
+connector_core::main!(page_number::update);
