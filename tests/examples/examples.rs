@@ -7,6 +7,23 @@ use connector_core::serde_json::json;
 use connector_core::testing::assert_served_like_debug;
 use connector_examples::shipped_configuration;
 
+/// The Rust playground (`connector-playground`), started once for the whole test binary on a
+/// free port, for the examples that read it. It lives until the process ends.
+fn playground() -> &'static connector_playground::Playground {
+    static PLAYGROUND: std::sync::OnceLock<connector_playground::Playground> =
+        std::sync::OnceLock::new();
+    PLAYGROUND
+        .get_or_init(|| connector_playground::Playground::start().expect("the playground starts"))
+}
+
+/// The `configuration.json` an example ships (whose credentials are the playground's fixed
+/// ones), with `base_url` pointed at the playground of this test binary.
+fn on_playground(example: &str) -> connector_core::serde_json::Value {
+    let mut configuration = shipped_configuration(example);
+    configuration["base_url"] = json!(playground().url());
+    configuration
+}
+
 /// `$example`'s connector, served and read by the tester, gives the warehouse and state of
 /// `debug`, over two runs (the second starts from the first's state).
 macro_rules! served_like_debug {
@@ -37,6 +54,15 @@ mod served_like_debug {
     served_like_debug!(unspecified_types, json!({}));
     served_like_debug!(hashes, json!({}));
     served_like_debug!(records_with_no_created_at_timestamp, json!({}));
+    // The HTTP examples, against the playground of this test binary.
+    served_like_debug!(api_key, on_playground("common_patterns/api_key"));
+    served_like_debug!(http_basic, on_playground("common_patterns/http_basic"));
+    served_like_debug!(http_bearer, on_playground("common_patterns/http_bearer"));
+    served_like_debug!(
+        session_token,
+        on_playground("common_patterns/session_token")
+    );
+    served_like_debug!(export_csv, on_playground("common_patterns/export_csv"));
     // The clock pinned, so that debug and serve, run at different moments, sync the same hours:
     // run 1 is incremental, run 2 walks the history back.
     served_like_debug!(
