@@ -273,6 +273,44 @@ mod tests {
         assert!(!format!("{config:?}").contains(WRONG_KEY));
     }
 
+    /// With 429s (with and without `Retry-After`) and 503s answered to half the requests, the
+    /// client's retries carry three syncs through to the tables and state of a run without
+    /// faults.
+    #[tokio::test]
+    async fn faults_on_half_the_requests_change_nothing() {
+        use connector_playground::{Faults, RetryAfter};
+
+        let server = Playground::start().unwrap();
+        let mut clean = Destination::new();
+        for _ in 0..3 {
+            clean
+                .sync::<update>(good_configuration(&server))
+                .await
+                .unwrap();
+        }
+
+        let faults = Faults::none()
+            .rate_limited(0.2, RetryAfter::Seconds(1))
+            .rate_limited_without_retry_after(0.1)
+            .unavailable(0.2)
+            .seed(3);
+        let faulty = Playground::builder().faults(faults).start().unwrap();
+        let mut destination = Destination::new();
+        for _ in 0..3 {
+            destination
+                .sync::<update>(good_configuration(&faulty))
+                .await
+                .unwrap();
+        }
+        assert!(
+            faulty.fault_counts().faulted() > 0,
+            "{:?}",
+            faulty.fault_counts()
+        );
+        assert_eq!(destination.dump(), clean.dump());
+        assert_eq!(destination.state(), clean.state());
+    }
+
     /// Stopped after its checkpoint and resumed, the sync ends with the same table.
     #[tokio::test]
     async fn resumes_from_its_checkpoint() {
