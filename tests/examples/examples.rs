@@ -7,6 +7,29 @@ use connector_core::serde_json::{Value, json};
 use connector_core::testing::assert_served_like_debug;
 use connector_examples::shipped_configuration;
 
+/// The Rust playground (`connector-playground`), started once for the whole test binary on a
+/// free port, for the examples that read it. It lives until the process ends. The cursors
+/// endpoints' random changes are off: `debug` and `serve` take turns against one server and must
+/// read the same data.
+fn playground() -> &'static connector_playground::Playground {
+    static PLAYGROUND: std::sync::OnceLock<connector_playground::Playground> =
+        std::sync::OnceLock::new();
+    PLAYGROUND.get_or_init(|| {
+        connector_playground::Playground::builder()
+            .cursor_changes(false)
+            .start()
+            .expect("the playground starts")
+    })
+}
+
+/// The `configuration.json` an example ships (whose credentials are the playground's fixed
+/// ones), with `base_url` pointed at the playground of this test binary.
+fn on_playground(example: &str) -> connector_core::serde_json::Value {
+    let mut configuration = shipped_configuration(example);
+    configuration["base_url"] = json!(playground().url());
+    configuration
+}
+
 /// `$example`'s connector, served and read by the tester, gives the warehouse and state of
 /// `debug`, over two runs (the second starts from the first's state).
 macro_rules! served_like_debug {
@@ -18,18 +41,9 @@ macro_rules! served_like_debug {
     };
 }
 
-/// The configuration of an example that reads the playground: a playground of its own, started
-/// on a free port. The macro's configuration is an expression evaluated in the test, so the
-/// server is leaked to outlive it; the test binary's exit stops it. The cursors endpoints'
-/// random changes are off: `debug` and `serve` take turns against one server and must read the
-/// same data.
-fn playground_configuration() -> Value {
-    let server = connector_playground::Playground::builder()
-        .cursor_changes(false)
-        .start()
-        .expect("the playground starts");
-    let server: &'static connector_playground::Playground = Box::leak(Box::new(server));
-    json!({"base_url": server.url()})
+/// The configuration of a pagination example: its base URL on the playground.
+fn on_playground_url() -> Value {
+    json!({"base_url": playground().url()})
 }
 
 mod served_like_debug {
@@ -51,16 +65,25 @@ mod served_like_debug {
     served_like_debug!(unspecified_types, json!({}));
     served_like_debug!(hashes, json!({}));
     served_like_debug!(records_with_no_created_at_timestamp, json!({}));
+    // The HTTP examples, against the playground of this test binary.
+    served_like_debug!(api_key, on_playground("common_patterns/api_key"));
+    served_like_debug!(http_basic, on_playground("common_patterns/http_basic"));
+    served_like_debug!(http_bearer, on_playground("common_patterns/http_bearer"));
+    served_like_debug!(
+        session_token,
+        on_playground("common_patterns/session_token")
+    );
+    served_like_debug!(export_csv, on_playground("common_patterns/export_csv"));
     // The clock pinned, so that debug and serve, run at different moments, sync the same hours:
     // run 1 is incremental, run 2 walks the history back.
     served_like_debug!(
         priority_first_sync_for_high_volume_initial_syncs,
         json!({"now": "2025-03-04T12:00:00Z"})
     );
-    // Against a playground started in the test (run 2 resumes from run 1's cursor).
-    served_like_debug!(page_number, playground_configuration());
-    served_like_debug!(offset_based, playground_configuration());
-    served_like_debug!(next_page_url, playground_configuration());
-    served_like_debug!(keyset, playground_configuration());
-    served_like_debug!(multiple_tables_with_cursors, playground_configuration());
+    // Pagination (run 2 resumes from run 1's cursor).
+    served_like_debug!(page_number, on_playground_url());
+    served_like_debug!(offset_based, on_playground_url());
+    served_like_debug!(next_page_url, on_playground_url());
+    served_like_debug!(keyset, on_playground_url());
+    served_like_debug!(multiple_tables_with_cursors, on_playground_url());
 }

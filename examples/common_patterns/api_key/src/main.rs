@@ -1,0 +1,1 @@
+connector_core::main!(api_key::update);

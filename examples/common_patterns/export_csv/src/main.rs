@@ -1,0 +1,1 @@
+connector_core::main!(export_csv::update);

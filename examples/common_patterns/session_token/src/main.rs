@@ -1,0 +1,1 @@
+connector_core::main!(session_token::update);
