@@ -1,6 +1,7 @@
 //! Every example connector through the local warehouse: `serve` read by `connector-tester`
 //! leaves the warehouse and state that `debug` leaves, run after run; and the Python peers.
 
+mod pypi_playground;
 mod python_interop;
 
 use connector_core::serde_json::{Value, json};

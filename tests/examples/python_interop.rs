@@ -22,12 +22,12 @@ use connector_core::naming::Naming;
 use connector_core::serde_json::{self, Value, json};
 use connector_core::testing::configuration_map;
 
-fn interop_dir() -> PathBuf {
+pub(crate) fn interop_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../interop")
 }
 
 /// The venv's python, made (once per machine) by `interop/venv.sh`.
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     let output = Command::new("bash")
         .arg(interop_dir().join("venv.sh"))
         .stderr(Stdio::inherit())
