@@ -136,6 +136,27 @@ pub struct FormTest {
 }
 
 /// One field of the setup form.
+///
+/// ```
+/// use connector_core::prelude::*;
+/// use connector_core::{FieldKind, TextField};
+///
+/// #[derive(Configuration)]
+/// pub struct Config {
+///     /// Where the API lives.
+///     #[field(label = "Base URL", placeholder = "https://api.example.com")]
+///     pub base_url: String,
+///     pub verbose: Option<bool>,
+/// }
+///
+/// let form = Config::form();
+/// let url = &form.fields[0];
+/// assert_eq!((url.name.as_str(), url.label.as_str()), ("base_url", "Base URL"));
+/// assert_eq!(url.placeholder.as_deref(), Some("https://api.example.com"));
+/// assert_eq!(url.kind, FieldKind::TextField(TextField::PlainText));
+/// assert!(url.required && !form.fields[1].required);
+/// assert_eq!(form.fields[1].kind, FieldKind::ToggleField);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FormField {
     /// The key in `configuration.json`.
@@ -158,7 +179,33 @@ pub struct FormField {
     pub placeholder: Option<String>,
 }
 
-/// How the form shows a field.
+/// How the form shows a field: a text box, a dropdown (a `#[derive(Dropdown)]` enum) or a toggle
+/// (a `bool`).
+///
+/// ```
+/// use connector_core::prelude::*;
+/// use connector_core::{FieldKind, TextField};
+///
+/// #[derive(Dropdown)]
+/// pub enum Region {
+///     Eu,
+///     Us,
+/// }
+///
+/// #[derive(Configuration)]
+/// pub struct Config {
+///     pub region: Region,
+///     #[field(default = "true")]
+///     pub active_only: bool,
+///     #[field(secret)]
+///     pub token: String,
+/// }
+///
+/// let kinds: Vec<FieldKind> = Config::form().fields.into_iter().map(|f| f.kind).collect();
+/// assert!(matches!(&kinds[0], FieldKind::DropdownField(values) if values.len() == 2));
+/// assert_eq!(kinds[1], FieldKind::ToggleField);
+/// assert_eq!(kinds[2], FieldKind::TextField(TextField::Password));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
@@ -170,7 +217,8 @@ pub enum FieldKind {
     ToggleField,
 }
 
-/// Fivetran's `TextField` enum.
+/// Fivetran's `TextField` enum: a `#[field(secret)]` is a `Password`, any other text field
+/// `PlainText` (see [`FieldKind`] for an example).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum TextField {
     /// Shown as typed.
@@ -205,7 +253,21 @@ pub struct ConfigError {
     pub problems: Vec<FieldProblem>,
 }
 
-/// One bad field.
+/// One bad field: its name and why (the value of a secret field never appears).
+///
+/// ```
+/// use connector_core::prelude::*;
+///
+/// #[derive(Configuration)]
+/// pub struct Config {
+///     pub page_size: u32,
+/// }
+///
+/// let map = connector_core::testing::configuration_map(json!({"page_size": "-1"}));
+/// let problem = &Config::from_map(&map).err().unwrap().problems[0];
+/// assert_eq!(problem.field, "page_size");
+/// assert!(problem.to_string().starts_with("`page_size` "), "{problem}");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldProblem {
     /// The field's name in `configuration.json`.

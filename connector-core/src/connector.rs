@@ -52,5 +52,21 @@ pub trait Connector: Send + Sync + Sized + 'static {
 }
 
 /// The state of a sync that keeps none: `{}`, whatever was saved before.
+///
+/// ```
+/// use connector_core::prelude::*;
+/// use connector_core::{Connector, NoState};
+///
+/// #[sync]
+/// async fn update(ops: &Operations) -> Result<()> {
+///     ops.checkpoint(&json!({})).await
+/// }
+///
+/// // A sync without a `state` parameter keeps none.
+/// let state: <update as Connector>::State = NoState::default();
+/// assert_eq!(serde_json::to_string(&state)?, "{}");
+/// let _: NoState = serde_json::from_str(r#"{"cursor": 3}"#)?;
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, Serialize, serde::Deserialize)]
 pub struct NoState {}

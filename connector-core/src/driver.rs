@@ -15,7 +15,14 @@ use crate::record::{Record, RecordKind};
 use crate::schema::{TableRef, TableSchema};
 use crate::sink::Sink;
 
-/// Operations per kind.
+/// Operations per kind, of one table or of a whole sync ([`SyncReport::total`]).
+///
+/// ```
+/// use connector_core::Counts;
+///
+/// let counts = Counts { upserts: 3, deletes: 1, ..Counts::default() };
+/// assert_eq!(counts.to_string(), "3 upserts, 0 updates, 1 deletes, 0 truncates");
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     /// Whole rows written.

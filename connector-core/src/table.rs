@@ -91,6 +91,15 @@ pub trait Patch: Send + 'static {
 pub trait Declared<C>: Table {}
 
 /// A Rust type that a `#[table]` field can have, and its Fivetran type.
+///
+/// ```
+/// use connector_core::{ColumnType, DataType, Decimal, Value};
+///
+/// assert_eq!(<i64 as ColumnType>::DATA_TYPE, DataType::Long);
+/// assert_eq!(<Decimal as ColumnType>::DATA_TYPE, DataType::DEFAULT_DECIMAL);
+/// assert!(<Option<String> as ColumnType>::NULLABLE);
+/// assert_eq!(ColumnType::into_value(None::<String>), Value::Null);
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no Fivetran type",
     label = "not a column type",

@@ -338,8 +338,18 @@ impl Value {
     }
 }
 
-/// A short description for error messages: the type, never the value (which may be private).
-/// Why a value does not convert to a column's declared type ([`Value::coerce_to`]).
+/// Why a value does not convert to a column's declared type ([`Value::coerce_to`]). It names the
+/// types, never the value, which may be private.
+///
+/// ```
+/// use connector_core::{CoerceError, DataType, Value};
+///
+/// let error = Value::from("s3cret").coerce_to(DataType::Long).unwrap_err();
+/// assert!(matches!(error, CoerceError::DoesNotFit { target: DataType::Long, .. }));
+/// assert_eq!(error.to_string(), "a value of type STRING does not fit LONG");
+/// let error = Value::Json("{oops".into()).coerce_to(DataType::Json).unwrap_err();
+/// assert_eq!(error.to_string(), "a value of type JSON is not a JSON document");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CoerceError {
     /// The value has no exact form in the declared type (out of range, not parseable, another
@@ -359,6 +369,7 @@ pub enum CoerceError {
     },
 }
 
+/// A short description for error messages: the type, never the value (which may be private).
 fn describe(data_type: Option<DataType>) -> String {
     match data_type {
         Some(t) => format!("a value of type {}", t.fivetran_name()),
