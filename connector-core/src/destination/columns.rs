@@ -54,6 +54,31 @@ pub enum NameError {
         second: String,
         lower: String,
     },
+    #[error(
+        "tables `{first}` and `{second}` differ only in case, and the warehouse's names ignore \
+         case, so `--naming source` cannot keep both; rename one in the connector, or run with \
+         Fivetran naming (the default)"
+    )]
+    TableCaseCollision { first: String, second: String },
+}
+
+/// Refuses a new table (`schema.table`, as the sink names it) whose name differs from an
+/// existing table's only in case: DuckDB's names ignore case, so the two would be one table to it
+/// and two to us. (Only source naming can give such names: Fivetran names are lower-case.)
+pub fn check_new_table<'a>(
+    existing: impl IntoIterator<Item = &'a str>,
+    new: &str,
+) -> Result<(), NameError> {
+    match existing
+        .into_iter()
+        .find(|name| *name != new && name.eq_ignore_ascii_case(new))
+    {
+        Some(twin) => Err(NameError::TableCaseCollision {
+            first: twin.to_string(),
+            second: new.to_string(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// A table's destination name, refusing an empty one.

@@ -120,6 +120,12 @@ impl MemoryWarehouse {
             return Ok(None);
         }
         let table = MemoryTable::new(schema_name, name, schema.has_primary_key());
+        let existing: Vec<String> = self
+            .tables
+            .iter()
+            .map(MemoryTable::qualified_name)
+            .collect();
+        columns::check_new_table(existing.iter().map(String::as_str), &table.qualified_name())?;
         self.tables.push(table);
         Ok(Some(self.tables.len() - 1))
     }

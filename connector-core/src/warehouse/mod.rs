@@ -272,10 +272,14 @@ impl Warehouse {
         {
             Some(index) => index,
             None => {
-                let columns = Columns::new(
-                    format!("{destination_schema}.{name}"),
-                    schema.has_primary_key(),
-                );
+                let qualified = format!("{destination_schema}.{name}");
+                let existing: Vec<String> = self
+                    .tables
+                    .iter()
+                    .map(|t| format!("{}.{}", t.schema, t.name))
+                    .collect();
+                columns::check_new_table(existing.iter().map(String::as_str), &qualified)?;
+                let columns = Columns::new(qualified, schema.has_primary_key());
                 self.tables
                     .push(WarehouseTable::new(destination_schema, name, columns));
                 self.tables.len() - 1

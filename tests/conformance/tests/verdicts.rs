@@ -355,3 +355,43 @@ async fn a_flatten_field_that_holds_a_declared_column_fails_in_every_mode() {
              it too; set the field instead",
         );
 }
+
+mod case_twin_tables {
+    use connector_core::prelude::*;
+
+    #[sync(tables())]
+    pub async fn update(ops: &Operations) -> Result<()> {
+        ops.upsert_row("users", Row::new().with("id", 1_i64))
+            .await?;
+        ops.upsert_row("Users", Row::new().with("id", 2_i64)).await
+    }
+}
+
+#[tokio::test]
+async fn tables_that_differ_only_in_case_under_source_naming_fail_naming_both() {
+    use connector_conformance::LocalRun;
+    use connector_core::naming::Naming;
+    use connector_core::testing::Destination;
+
+    // The warehouse names the tables as it holds them (`tester.users`).
+    let message = "users` and `";
+    let rest = "Users` differ only in case, and the warehouse's names ignore case, so \
+                `--naming source` cannot keep both; rename one in the connector, or run with \
+                Fivetran naming (the default)";
+    let debug = LocalRun::new()
+        .sync_named::<case_twin_tables::update>(json!({}), Naming::Source)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(debug.contains(message) && debug.contains(rest), "{debug}");
+    let memory = Destination::with_naming(Naming::Source)
+        .sync::<case_twin_tables::update>(json!({}))
+        .await
+        .unwrap_err()
+        .error
+        .to_string();
+    assert!(
+        memory.contains(message) && memory.contains(rest),
+        "{memory}"
+    );
+}
