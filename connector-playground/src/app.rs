@@ -26,6 +26,15 @@ pub struct RecordedRequest {
     pub fault: Option<FaultKind>,
 }
 
+impl RecordedRequest {
+    /// The first value of query parameter `name`, percent-decoded as the server read it.
+    pub fn param(&self, name: &str) -> Option<String> {
+        crate::query::Query::parse(self.query.as_deref())
+            .text(name)
+            .map(str::to_string)
+    }
+}
+
 /// Everything the handlers read.
 #[derive(Debug)]
 pub(crate) struct App {

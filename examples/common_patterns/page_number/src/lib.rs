@@ -179,13 +179,7 @@ mod tests {
             .requests()
             .iter()
             .filter(|r| r.path == "/pagination/page_number" && r.fault.is_none())
-            .map(|r| {
-                r.query.as_deref().and_then(|q| {
-                    q.split('&')
-                        .find_map(|p| p.strip_prefix("updated_since="))
-                        .map(|v| v.replace("%3A", ":"))
-                })
-            })
+            .map(|r| r.param("updated_since"))
             .collect()
     }
 
