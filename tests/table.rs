@@ -364,6 +364,46 @@ async fn system_name(ops: &Operations) -> Result<()> {
     Ok(())
 }
 
+/// Rows read from JSON whose members come in varying orders, some with a column the table
+/// does not declare, some without one it declares.
+#[sync(tables(), schema = discover)]
+async fn json_rows_in_varying_orders(ops: &Operations) -> Result<()> {
+    let page: Vec<Row> = serde_json::from_str(
+        r#"[{"id": 1, "total": "1.50"}, {"total": "2.50", "id": 2}, {"id": 3},
+            {"total": "4.00", "extra": "x", "id": 4}, {"id": 5, "total": "5.25"}]"#,
+    )?;
+    for row in page {
+        ops.upsert_row("orders", row).await?;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn run_time_rows_land_by_column_name_whatever_the_order_of_their_members() {
+    let mut destination = Destination::new();
+    destination
+        .sync::<json_rows_in_varying_orders>(json!({}))
+        .await
+        .unwrap();
+    let rows = destination.table("orders").rows();
+    let totals: Vec<(Option<&Value>, Option<&Value>)> = rows
+        .iter()
+        .map(|row| (row.get("id"), row.get("total")))
+        .collect();
+    let decimal = |text: &str| Value::Decimal(text.parse().unwrap());
+    assert_eq!(
+        totals,
+        [
+            (Some(&Value::Long(1)), Some(&decimal("1.50"))),
+            (Some(&Value::Long(2)), Some(&decimal("2.50"))),
+            (Some(&Value::Long(3)), Some(&Value::Null)),
+            (Some(&Value::Long(4)), Some(&decimal("4.00"))),
+            (Some(&Value::Long(5)), Some(&decimal("5.25"))),
+        ]
+    );
+    assert_eq!(rows[3].get("extra"), Some(&Value::String("x".into())));
+}
+
 #[tokio::test]
 async fn bad_run_time_rows_fail_the_sync_naming_table_and_column() {
     let failed = Destination::new()

@@ -8,6 +8,7 @@
 //! nothing overtakes. A checkpoint returns once the sink has made all of it durable.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
@@ -536,12 +537,10 @@ fn checked_cells(table: &TableSchema, row: Row, kind: RecordKind) -> crate::Resu
         }
     }
     let mut cells = CellsBuilder::new(table, row.len());
-    for (column, value) in row.into_cells() {
-        let declared = table
-            .columns
-            .iter()
-            .position(|c| c.name == column)
-            .and_then(|index| u16::try_from(index).ok());
+    let mut guesses = LAST_ROW_COLUMNS.take();
+    guesses.resize(guesses.len().max(row.len()), u16::MAX);
+    for (position, (column, value)) in row.into_cells().into_iter().enumerate() {
+        let declared = declared_index(table, &column, &mut guesses[position]);
         let value = match declared.and_then(|index| table.columns[usize::from(index)].data_type) {
             Some(data_type) => value.coerce_to(data_type).map_err(|why| FitError {
                 table: table.qualified_name(),
@@ -552,5 +551,30 @@ fn checked_cells(table: &TableSchema, row: Row, kind: RecordKind) -> crate::Resu
         };
         cells.push(declared, || column, value);
     }
+    LAST_ROW_COLUMNS.set(guesses);
     Ok(cells.finish())
+}
+
+thread_local! {
+    /// The declared column of each position of the last run-time row this thread checked: rows
+    /// of a table mostly list their columns in one order, so the guess saves a search. Only a
+    /// guess, always verified.
+    static LAST_ROW_COLUMNS: Cell<Vec<u16>> = const { Cell::new(Vec::new()) };
+}
+
+/// The index of `column` among `table`'s declared columns, trying `guess` first and keeping
+/// the answer in it for the next row.
+fn declared_index(table: &TableSchema, column: &str, guess: &mut u16) -> Option<u16> {
+    if let Some(guessed) = table.columns.get(usize::from(*guess))
+        && guessed.name == column
+    {
+        return Some(*guess);
+    }
+    let index = table
+        .columns
+        .iter()
+        .position(|c| c.name == column)
+        .and_then(|index| u16::try_from(index).ok())?;
+    *guess = index;
+    Some(index)
 }

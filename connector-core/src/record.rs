@@ -115,11 +115,104 @@ impl<'t> CellsBuilder<'t> {
         }
     }
 
+    /// The cells in their cheapest form: every column in order when the cells are exactly one
+    /// per column of the schema (sinks take a whole row in order without placing its cells),
+    /// else by index, else by name.
     pub fn finish(self) -> Cells {
-        if self.named.is_empty() {
-            Cells::Indexed(self.indexed)
-        } else {
-            Cells::Named(self.named)
+        if !self.named.is_empty() {
+            return Cells::Named(self.named);
         }
+        match every_column(self.table.columns.len(), self.indexed) {
+            Ok(values) => Cells::All(values),
+            Err(indexed) => Cells::Indexed(indexed),
+        }
+    }
+}
+
+/// `cells` as one value per column in column order when they hold exactly one cell for each of
+/// the table's `columns`; otherwise the cells back (sorted by index, the cells of one index in
+/// their original order, so the last still wins).
+fn every_column(
+    columns: usize,
+    mut cells: Vec<(u16, Value)>,
+) -> Result<Vec<Value>, Vec<(u16, Value)>> {
+    let in_order = |cells: &[(u16, Value)]| {
+        cells
+            .iter()
+            .enumerate()
+            .all(|(position, (index, _))| usize::from(*index) == position)
+    };
+    if cells.len() != columns {
+        return Err(cells);
+    }
+    if !in_order(&cells) {
+        cells.sort_by_key(|(index, _)| *index);
+        if !in_order(&cells) {
+            return Err(cells);
+        }
+    }
+    Ok(cells.into_iter().map(|(_, value)| value).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, DataType};
+
+    fn table() -> TableSchema {
+        TableSchema::new("t")
+            .column(Column::key("id", Some(DataType::Long)))
+            .column(Column::new("name", DataType::String))
+            .column(Column::new("score", DataType::Double))
+    }
+
+    fn finish(table: &TableSchema, cells: &[(u16, Value)]) -> Cells {
+        let mut builder = CellsBuilder::new(table, cells.len());
+        for (index, value) in cells {
+            builder.push(Some(*index), || unreachable!("declared"), value.clone());
+        }
+        builder.finish()
+    }
+
+    #[test]
+    fn one_cell_per_column_in_any_order_is_a_whole_row_in_column_order() {
+        let table = table();
+        let cells = [
+            (2, Value::Double(1.5)),
+            (0, Value::Long(7)),
+            (1, Value::String("a".into())),
+        ];
+        assert_eq!(
+            finish(&table, &cells),
+            Cells::All(vec![
+                Value::Long(7),
+                Value::String("a".into()),
+                Value::Double(1.5)
+            ])
+        );
+    }
+
+    #[test]
+    fn a_missing_or_repeated_column_keeps_cells_by_index_and_the_last_repeat_wins() {
+        let table = table();
+        let missing = [(1, Value::String("a".into())), (0, Value::Long(7))];
+        let Cells::Indexed(cells) = finish(&table, &missing) else {
+            panic!("a column is missing: not a whole row");
+        };
+        assert_eq!(cells.len(), 2);
+        let repeated = [
+            (0, Value::Long(7)),
+            (1, Value::String("first".into())),
+            (1, Value::String("last".into())),
+        ];
+        let Cells::Indexed(cells) = finish(&table, &repeated) else {
+            panic!("a repeated column: not a whole row");
+        };
+        let names: Vec<&Value> = cells
+            .iter()
+            .filter(|(i, _)| *i == 1)
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(names.last(), Some(&&Value::String("last".into())));
     }
 }

@@ -149,25 +149,46 @@ impl IntoIterator for Row {
 /// many distinct names, say object keys that are ids, names are allocated per row instead).
 const SHARED_NAMES: usize = 4096;
 
-thread_local! {
-    static NAMES: RefCell<HashSet<&'static str>> = RefCell::new(HashSet::new());
+/// The column names a thread has read from JSON, shared between its rows.
+#[derive(Default)]
+struct Names {
+    /// Every name kept, for any position.
+    shared: HashSet<&'static str>,
+    /// The names of the last row read, by position: a source's objects usually list their
+    /// members in one order, so a name is mostly found here without hashing.
+    last_row: Vec<&'static str>,
 }
 
-/// The column name `name`, shared with earlier rows of this thread when it has been seen.
-fn column_name(name: &str) -> Cow<'static, str> {
-    NAMES.with(|names| {
-        let mut names = names.borrow_mut();
-        if let Some(shared) = names.get(name) {
-            return Cow::Borrowed(*shared);
+impl Names {
+    /// The name of the member at `position` of a row, shared with earlier rows when it has been
+    /// seen.
+    fn get(&mut self, position: usize, name: &str) -> Cow<'static, str> {
+        if let Some(&last) = self.last_row.get(position)
+            && last == name
+        {
+            return Cow::Borrowed(last);
         }
-        if names.len() >= SHARED_NAMES {
-            return Cow::Owned(name.to_string());
+        let shared = match self.shared.get(name) {
+            Some(shared) => *shared,
+            None if self.shared.len() >= SHARED_NAMES => return Cow::Owned(name.to_string()),
+            None => {
+                // Kept for the process: at most `SHARED_NAMES` per thread.
+                let shared: &'static str = Box::leak(name.to_string().into_boxed_str());
+                self.shared.insert(shared);
+                shared
+            }
+        };
+        if position < self.last_row.len() {
+            self.last_row[position] = shared;
+        } else if position == self.last_row.len() {
+            self.last_row.push(shared);
         }
-        // Kept for the process: at most `SHARED_NAMES` per thread.
-        let shared: &'static str = Box::leak(name.to_string().into_boxed_str());
-        names.insert(shared);
         Cow::Borrowed(shared)
-    })
+    }
+}
+
+thread_local! {
+    static NAMES: RefCell<Names> = RefCell::new(Names::default());
 }
 
 /// A JSON object as a row (see [`Row`]); anything else is refused.
@@ -190,16 +211,28 @@ impl<'de> Visitor<'de> for RowVisitor {
         let mut row = Row {
             cells: Vec::with_capacity(map.size_hint().unwrap_or(8)),
         };
-        while let Some(name) = map.next_key_seed(NameSeed)? {
+        let mut position = 0;
+        while let Some(name) = map.next_key_seed(NameSeed { position })? {
             let value = map.next_value_seed(ValueSeed)?;
-            row.set(name, value);
+            position += 1;
+            // Shared names are one allocation per text: equal names are the same pointer.
+            let repeated = row.cells.iter_mut().find(|(seen, _)| match (seen, &name) {
+                (Cow::Borrowed(a), Cow::Borrowed(b)) => std::ptr::eq(*a, *b),
+                (a, b) => a == b,
+            });
+            match repeated {
+                Some((_, slot)) => *slot = value,
+                None => row.cells.push((name, value)),
+            }
         }
         Ok(row)
     }
 }
 
-/// A member's name, shared across rows.
-struct NameSeed;
+/// A member's name, shared across rows (see [`Names`]).
+struct NameSeed {
+    position: usize,
+}
 
 impl<'de> DeserializeSeed<'de> for NameSeed {
     type Value = Cow<'static, str>;
@@ -217,7 +250,7 @@ impl Visitor<'_> for NameSeed {
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
-        Ok(column_name(name))
+        Ok(NAMES.with(|names| names.borrow_mut().get(self.position, name)))
     }
 }
 
@@ -315,5 +348,22 @@ mod tests {
             .map(|r| r.iter().next().unwrap().0.as_ptr())
             .collect();
         assert_eq!(names[0], names[1]);
+    }
+
+    #[test]
+    fn rows_whose_members_come_in_different_orders_keep_each_value_under_its_name() {
+        let rows: Vec<Row> = serde_json::from_str(
+            r#"[{"a": 1, "b": "x", "c": true}, {"c": false, "a": 2, "b": "y"}, {"b": "z"},
+                {"a": 3, "a": 4, "d": null}]"#,
+        )
+        .unwrap();
+        assert_eq!(rows[1].get("a"), Some(&Value::Long(2)));
+        assert_eq!(rows[1].get("b"), Some(&Value::String("y".into())));
+        assert_eq!(rows[1].get("c"), Some(&Value::Bool(false)));
+        assert_eq!(rows[2].len(), 1);
+        assert_eq!(rows[2].get("b"), Some(&Value::String("z".into())));
+        // A member repeated in one object: the last value wins, as with `Row::set`.
+        assert_eq!(rows[3].len(), 2);
+        assert_eq!(rows[3].get("a"), Some(&Value::Long(4)));
     }
 }
