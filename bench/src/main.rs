@@ -6,6 +6,7 @@
 
 mod encode;
 mod local;
+mod page_number;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +41,8 @@ enum Command {
     /// The server of `serve`, run in a child process (internal).
     #[command(hide = true)]
     ServeTarget(serve::TargetArgs),
+    /// The page_number example against the playground, served and read, beside the Python SDK's.
+    PageNumber(page_number::Args),
     /// The reader of `serve`, run in a child process (internal).
     #[command(hide = true)]
     ServeReader(serve::ReaderArgs),
@@ -53,5 +56,6 @@ fn main() {
         Command::Serve(args) => serve::run(&args),
         Command::ServeTarget(args) => serve::target(&args),
         Command::ServeReader(args) => serve::reader(&args),
+        Command::PageNumber(args) => page_number::run(&args),
     }
 }

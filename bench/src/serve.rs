@@ -46,6 +46,9 @@ pub struct Args {
 pub struct TargetArgs {
     #[arg(long)]
     port: u16,
+    /// The connector served: `bench` (the `local` benchmark's) or `page_number` (the example).
+    #[arg(long, default_value = "bench")]
+    connector: String,
 }
 
 #[derive(clap::Args)]
@@ -57,6 +60,9 @@ pub struct ReaderArgs {
     /// Also write the rows into a local warehouse in this folder.
     #[arg(long)]
     warehouse: Option<PathBuf>,
+    /// The configuration sent with Update, as JSON (the benchmark connector's by default).
+    #[arg(long)]
+    configuration: Option<String>,
 }
 
 /// `serve-target`: our server for `local`'s benchmark connector, until killed.
@@ -65,12 +71,13 @@ pub fn target(args: &TargetArgs) {
     runtime
         .block_on(async {
             let listeners = bind(args.port)?;
-            serve_on::<crate::local::update>(
-                listeners,
-                ServeOptions::default(),
-                std::future::pending(),
-            )
-            .await
+            let options = ServeOptions::default();
+            let forever = std::future::pending();
+            match args.connector.as_str() {
+                "bench" => serve_on::<crate::local::update>(listeners, options, forever).await,
+                "page_number" => serve_on::<page_number::update>(listeners, options, forever).await,
+                other => bail!("no connector `{other}`"),
+            }
         })
         .expect("the server runs");
 }
@@ -88,7 +95,10 @@ pub fn reader(args: &ReaderArgs) {
 async fn read(args: &ReaderArgs) -> Result<(f64, u64)> {
     let address = format!("127.0.0.1:{}", args.port);
     let mut client = tester::connect(&address, Duration::from_secs(60)).await?;
-    let configuration = configuration_map(json!({ "rows": args.rows, "every": EVERY }));
+    let configuration = configuration_map(match &args.configuration {
+        Some(text) => serde_json::from_str(text).context("--configuration is not JSON")?,
+        None => json!({ "rows": args.rows, "every": EVERY }),
+    });
     let started = Instant::now();
     if let Some(dir) = &args.warehouse {
         let files = Files::new(dir, None);
@@ -137,7 +147,7 @@ async fn read(args: &ReaderArgs) -> Result<(f64, u64)> {
 }
 
 /// A server child process, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     port: u16,
 }
@@ -157,9 +167,20 @@ fn free_port() -> u16 {
 }
 
 fn our_server() -> Server {
+    our_server_of("bench")
+}
+
+/// Our `serve` of `connector` (see [`TargetArgs`]) in a child process.
+pub(crate) fn our_server_of(connector: &str) -> Server {
     let port = free_port();
     let child = Command::new(std::env::current_exe().expect("this binary"))
-        .args(["serve-target", "--port", &port.to_string()])
+        .args([
+            "serve-target",
+            "--port",
+            &port.to_string(),
+            "--connector",
+            connector,
+        ])
         .stdout(Stdio::null())
         .spawn()
         .expect("the server starts");
@@ -171,6 +192,11 @@ fn interop_dir() -> PathBuf {
 }
 
 fn python_server(rows: u64) -> Result<Server> {
+    python_server_of("bench_connector.py", &["--rows", &rows.to_string()])
+}
+
+/// A connector of `interop/` (`script`) served by the Python SDK 2.13.1 in the interop venv.
+pub(crate) fn python_server_of(script: &str, args: &[&str]) -> Result<Server> {
     let venv = Command::new("bash")
         .arg(interop_dir().join("venv.sh"))
         .output()?;
@@ -178,28 +204,41 @@ fn python_server(rows: u64) -> Result<Server> {
     let python = PathBuf::from(String::from_utf8_lossy(&venv.stdout).trim()).join("bin/python");
     let port = free_port();
     let child = Command::new(python)
-        .arg(interop_dir().join("bench_connector.py"))
-        .args(["--port", &port.to_string(), "--rows", &rows.to_string()])
+        .arg(interop_dir().join(script))
+        .args(["--port", &port.to_string()])
+        .args(args)
         .stdout(Stdio::null())
         .spawn()?;
     Ok(Server { child, port })
 }
 
-struct Measured {
-    name: String,
-    rows: u64,
-    seconds: f64,
-    server_rss_kb: u64,
-    reader_rss_kb: u64,
+pub(crate) struct Measured {
+    pub name: String,
+    pub rows: u64,
+    pub seconds: f64,
+    pub server_rss_kb: u64,
+    pub reader_rss_kb: u64,
 }
 
 impl Measured {
-    fn rows_per_second(&self) -> f64 {
+    pub fn rows_per_second(&self) -> f64 {
         self.rows as f64 / self.seconds
     }
 }
 
 fn measure(name: &str, server: Server, rows: u64, warehouse: bool) -> Measured {
+    measure_with(name, server, rows, warehouse, None)
+}
+
+/// One Update of `server`'s connector read by a reader child process, with `configuration`
+/// (JSON) or the benchmark connector's; asserts that `rows` records arrived.
+pub(crate) fn measure_with(
+    name: &str,
+    server: Server,
+    rows: u64,
+    warehouse: bool,
+    configuration: Option<&str>,
+) -> Measured {
     let dir = tempdir("serve-reader");
     let mut command = Command::new(std::env::current_exe().expect("this binary"));
     command.args([
@@ -211,6 +250,9 @@ fn measure(name: &str, server: Server, rows: u64, warehouse: bool) -> Measured {
     ]);
     if warehouse {
         command.arg("--warehouse").arg(&dir);
+    }
+    if let Some(configuration) = configuration {
+        command.args(["--configuration", configuration]);
     }
     let output = command.output().expect("the reader runs");
     assert!(
