@@ -1,0 +1,179 @@
+//! `moto_server` as a child process of the test: found in the venv `interop/moto.sh` makes,
+//! started on 127.0.0.1 with a port the system picks, and killed when the handle is dropped.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Where `interop/moto.sh` puts its venv unless `CONNECTOR_SDK_MOTO_VENV` says otherwise.
+const DEFAULT_VENV: &str = "/var/tmp/connector-sdk-moto-venv";
+
+/// How long moto may take to say which port it listens on.
+const STARTUP: Duration = Duration::from_secs(60);
+
+/// A running `moto_server`, stopped when dropped.
+pub struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Moto {
+    /// Starts `moto_server` accepting any credentials, as moto does by default.
+    ///
+    /// # Panics
+    /// When `moto_server` is not installed (the message says how to install it) or does not
+    /// start.
+    pub fn start() -> Moto {
+        Moto::spawn(None)
+    }
+
+    /// Starts `moto_server` checking credentials as AWS does: every request must be signed
+    /// with an access key moto's IAM knows, and since none is created, every request is
+    /// refused (`InvalidClientTokenId`, "The security token included in the request is
+    /// invalid").
+    ///
+    /// # Panics
+    /// As [`Moto::start`].
+    pub fn start_refusing_credentials() -> Moto {
+        Moto::spawn(Some(0))
+    }
+
+    fn spawn(unauthenticated_requests: Option<u32>) -> Moto {
+        let program = moto_server();
+        let mut command = Command::new(&program);
+        command
+            .args(["-H", "127.0.0.1", "-p", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(count) = unauthenticated_requests {
+            command.env("INITIAL_NO_AUTH_ACTION_COUNT", count.to_string());
+        }
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|error| panic!("starting {}: {error}", program.display()));
+        // Werkzeug writes the address it bound to stderr, then one line per request: read it
+        // to the end on a thread of its own, so that the pipe never fills up.
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (found, address) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut found = Some(found);
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(url) = line
+                    .split_whitespace()
+                    .find(|word| word.starts_with("http://127.0.0.1:"))
+                    && let Some(found) = found.take()
+                {
+                    let _ = found.send(url.to_string());
+                }
+            }
+        });
+        match address.recv_timeout(STARTUP) {
+            Ok(url) => Moto { child, url },
+            Err(_) => {
+                let _ = child.kill();
+                let status = child.wait();
+                panic!(
+                    "{} did not say which port it listens on within {STARTUP:?} ({status:?})",
+                    program.display()
+                )
+            }
+        }
+    }
+
+    /// The endpoint of every service: `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Queues the result of the next Athena queries (moto's
+    /// `POST /moto-api/static/athena/query-results`): each query that asks for its results
+    /// takes the next one, in order. `results` is moto's list of `{"rows": [...],
+    /// "column_info": [...]}`; rows are Athena's `{"Data": [{"VarCharValue": ...}]}`.
+    ///
+    /// # Panics
+    /// When moto does not accept them.
+    pub fn queue_athena_results(&self, region: &str, results: serde_json::Value) {
+        let body = serde_json::json!({"region": region, "results": results});
+        let status = self.post("/moto-api/static/athena/query-results", &body);
+        assert_eq!(status, 201, "moto refused the Athena results");
+    }
+
+    /// Makes each Athena query report QUEUED, then RUNNING, then SUCCEEDED, one state per
+    /// `GetQueryExecution` (moto's state manager; by default a query has succeeded at once).
+    ///
+    /// # Panics
+    /// When moto does not accept it.
+    pub fn athena_queries_take_two_polls(&self) {
+        let body = serde_json::json!({
+            "model_name": "athena::execution",
+            "transition": {"progression": "manual", "times": 1},
+        });
+        let status = self.post("/moto-api/state-manager/set-transition", &body);
+        assert_eq!(status, 201, "moto refused the state transition");
+    }
+
+    /// POSTs JSON to moto's own API and returns the status code.
+    fn post(&self, path: &str, body: &serde_json::Value) -> u16 {
+        let address = self.url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).expect("moto accepts connections");
+        let body = body.to_string();
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("moto reads the request");
+        let mut answer = String::new();
+        stream
+            .read_to_string(&mut answer)
+            .expect("moto answers the request");
+        answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|status| status.parse().ok())
+            .unwrap_or_else(|| panic!("moto's answer has no status: {answer}"))
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `moto_server` to run: `$MOTO_SERVER`, else the one of the venv `interop/moto.sh`
+/// makes, else one on the `PATH`.
+///
+/// # Panics
+/// When there is none, saying how to install it.
+fn moto_server() -> PathBuf {
+    if let Some(path) = std::env::var_os("MOTO_SERVER") {
+        return PathBuf::from(path);
+    }
+    let venv = std::env::var_os("CONNECTOR_SDK_MOTO_VENV")
+        .map_or_else(|| PathBuf::from(DEFAULT_VENV), PathBuf::from);
+    let in_venv = venv.join("bin/moto_server");
+    if in_venv.is_file() {
+        return in_venv;
+    }
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("moto_server"))
+            .find(|candidate| candidate.is_file())
+    });
+    on_path.unwrap_or_else(|| {
+        panic!(
+            "moto_server is not installed: the AWS examples' tests run against it. Install it \
+             with `bash interop/moto.sh` (PyPI's moto[server] 5.2 in a venv at {}), or set \
+             MOTO_SERVER to a moto_server",
+            venv.display()
+        )
+    })
+}
