@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use aws_sdk_athena::Client;
 use aws_sdk_athena::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_athena::error::DisplayErrorContext;
+use aws_sdk_athena::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_athena::types::{
     ColumnInfo, QueryExecutionContext, QueryExecutionState, ResultConfiguration,
 };
@@ -107,6 +107,27 @@ fn athena(config: &Config) -> Client {
     Client::from_conf(settings.build())
 }
 
+/// An SDK error in one line: AWS's code and message (`UnrecognizedClientException: The
+/// security token included in the request is invalid.`); for an answer the SDK could not read,
+/// its status and the start of its body; otherwise the error's chain of causes. AWS never sends
+/// a secret key back, and the SDK never puts one in an error.
+fn aws_error<E>(error: SdkError<E>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    if let Some(code) = error.code() {
+        return format!("{code}: {}", error.message().unwrap_or("(no message)"));
+    }
+    match error.raw_response() {
+        Some(response) => {
+            let body = response.body().bytes().unwrap_or_default();
+            let body = String::from_utf8_lossy(&body[..body.len().min(500)]);
+            format!("HTTP {}: {}", response.status().as_u16(), body.trim())
+        }
+        None => DisplayErrorContext(&error).to_string(),
+    }
+}
+
 /// `"name"` with inner quotes doubled: an Athena identifier.
 fn quoted(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))
@@ -129,7 +150,7 @@ async fn run_query(athena: &Client, config: &Config) -> Result<String> {
         )
         .send()
         .await
-        .map_err(|e| anyhow!("starting the Athena query: {}", DisplayErrorContext(e)))?;
+        .map_err(|e| anyhow!("starting the Athena query: {}", aws_error(e)))?;
     let id = started
         .query_execution_id()
         .context("Athena started the query without an id")?
@@ -141,7 +162,7 @@ async fn run_query(athena: &Client, config: &Config) -> Result<String> {
             .query_execution_id(&id)
             .send()
             .await
-            .map_err(|e| anyhow!("reading the state of query {id}: {}", DisplayErrorContext(e)))?;
+            .map_err(|e| anyhow!("reading the state of query {id}: {}", aws_error(e)))?;
         let status = execution.query_execution().and_then(|q| q.status());
         match status.and_then(|s| s.state()) {
             Some(QueryExecutionState::Succeeded) => return Ok(id),
@@ -206,25 +227,37 @@ pub async fn update(ops: &Operations, config: &Config, state: &mut State) -> Res
         config.page_size
     );
     let athena = athena(config);
-    let (query, mut token) = match (state.query_execution_id.take(), state.next_token.take()) {
+    let saved = (state.query_execution_id.take(), state.next_token.take());
+    let mut resuming = saved.0.is_some() && saved.1.is_some();
+    let (mut query, mut token) = match saved {
         // A sync stopped part-way: the same query, from the page it had not read.
         (Some(query), Some(token)) => (query, Some(token)),
         _ => (run_query(&athena, config).await?, None),
     };
     loop {
-        let page = athena
+        let asked = athena
             .get_query_results()
             .query_execution_id(&query)
             .max_results(config.page_size)
             .set_next_token(token.clone())
             .send()
-            .await
-            .map_err(|e| {
-                anyhow!(
-                    "reading the results of query {query}: {}",
-                    DisplayErrorContext(e)
-                )
-            })?;
+            .await;
+        let page = match asked {
+            Ok(page) => page,
+            // The saved query's results are gone (Athena keeps them for a while only): run
+            // the query again. Rows written before the stop are upserted over themselves.
+            Err(error) if resuming && error.code() == Some("InvalidRequestException") => {
+                let why = aws_error(error);
+                ops.warning(format!(
+                    "query {query} cannot be resumed ({why}): running the query again"
+                ))
+                .await?;
+                (query, token, resuming) = (run_query(&athena, config).await?, None, false);
+                continue;
+            }
+            Err(error) => bail!("reading the results of query {query}: {}", aws_error(error)),
+        };
+        resuming = false;
         let result = page
             .result_set()
             .context("Athena answered without a result set")?;
@@ -476,6 +509,28 @@ mod tests {
         assert_eq!(mock.requests_of("StartQueryExecution").len(), 3);
     }
 
+    /// A saved query whose results Athena no longer has (an InvalidRequestException on its
+    /// token) is run again, with a warning, and the sync ends as a first sync does.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_saved_query_that_is_gone_is_run_again_with_a_warning() {
+        let mock = paging_mock(5);
+        let mut destination = Destination::with_state(
+            json!({"query_execution_id": "query-9", "next_token": "after-3"}),
+        );
+        let run = destination.sync::<update>(config(mock.url())).await.unwrap();
+        assert_eq!(run.warnings.len(), 1, "{:?}", run.warnings);
+        assert!(
+            run.warnings[0].contains(
+                "query query-9 cannot be resumed (InvalidRequestException: QueryExecution query-9 was not found)"
+            ),
+            "{}",
+            run.warnings[0]
+        );
+        assert_eq!(customers(&destination).len(), 5);
+        assert_eq!(mock.requests_of("StartQueryExecution").len(), 1);
+        assert_eq!(destination.state(), json!({}));
+    }
+
     /// A query that fails fails the sync with Athena's reason (the Python original only
     /// printed it and went on); nothing is written and the state stays as it was.
     #[tokio::test(flavor = "multi_thread")]
@@ -510,12 +565,19 @@ mod tests {
             .sync::<update>(config(moto.url()))
             .await
             .unwrap_err();
-        let message = format!("{failed} {failed:?}");
-        assert!(message.contains("starting the Athena query"), "{message}");
+        // moto answers in XML where Athena answers in JSON, so the SDK cannot read the code:
+        // the status and the body's text say what happened.
         assert!(
-            message.contains("The security token included in the request is invalid"),
-            "{message}"
+            failed.to_string().contains("starting the Athena query: HTTP 403: "),
+            "{failed}"
         );
+        assert!(
+            failed
+                .to_string()
+                .contains("The security token included in the request is invalid"),
+            "{failed}"
+        );
+        let message = format!("{failed} {failed:?}");
         assert!(!message.contains(SECRET), "{message}");
         assert!(failed.run.states.is_empty());
     }
