@@ -57,7 +57,9 @@ impl AthenaMockBuilder {
     /// When no port can be bound.
     pub fn start(self) -> AthenaMock {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a free port");
-        listener.set_nonblocking(true).expect("a non-blocking socket");
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking socket");
         let url = format!("http://{}", listener.local_addr().expect("an address"));
         let mock = Arc::new(Mock {
             builder: self,
@@ -168,10 +170,13 @@ async fn answer(
         .unwrap_or_default()
         .to_string();
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    mock.requests.lock().expect("not poisoned").push(AthenaRequest {
-        action: action.clone(),
-        body: body.clone(),
-    });
+    mock.requests
+        .lock()
+        .expect("not poisoned")
+        .push(AthenaRequest {
+            action: action.clone(),
+            body: body.clone(),
+        });
     let answer = match action.as_str() {
         "StartQueryExecution" => Ok(mock.start_query()),
         "GetQueryExecution" => mock.poll(&body),

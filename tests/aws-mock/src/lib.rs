@@ -9,4 +9,4 @@ mod athena;
 mod moto;
 
 pub use athena::{AthenaMock, AthenaMockBuilder, AthenaRequest};
-pub use moto::Moto;
+pub use moto::{Moto, RoleSetup};

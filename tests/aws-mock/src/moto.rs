@@ -119,13 +119,18 @@ impl Moto {
 
     /// POSTs JSON to moto's own API and returns the status code.
     fn post(&self, path: &str, body: &serde_json::Value) -> u16 {
+        let (status, _) = self.send(path, "application/json", "", &body.to_string());
+        status
+    }
+
+    /// Sends one POST, with an extra header line (or none); the status and the body.
+    fn send(&self, path: &str, content_type: &str, header: &str, body: &str) -> (u16, String) {
         let address = self.url.trim_start_matches("http://");
         let mut stream = TcpStream::connect(address).expect("moto accepts connections");
-        let body = body.to_string();
         write!(
             stream,
-            "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\n\
+             {header}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )
         .expect("moto reads the request");
@@ -133,12 +138,131 @@ impl Moto {
         stream
             .read_to_string(&mut answer)
             .expect("moto answers the request");
-        answer
+        let status = answer
             .split_whitespace()
             .nth(1)
             .and_then(|status| status.parse().ok())
-            .unwrap_or_else(|| panic!("moto's answer has no status: {answer}"))
+            .unwrap_or_else(|| panic!("moto's answer has no status: {answer}"));
+        let body = answer
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, body)| body)
+            .to_string();
+        (status, body)
     }
+
+    /// Starts `moto_server` checking credentials and policies as AWS does, with an IAM user
+    /// whose key may only assume a role (`sts:AssumeRole`), and that role, which may do
+    /// anything in DynamoDB. A client that signs DynamoDB requests with the user's key is
+    /// refused (`AccessDenied`); one that signs with the role's temporary credentials is not.
+    ///
+    /// # Panics
+    /// As [`Moto::start`], and when moto refuses the setup.
+    pub fn start_with_role() -> (Moto, RoleSetup) {
+        // The setup's requests are the only ones moto lets through unchecked.
+        let moto = Moto::spawn(Some(IAM_SETUP_REQUESTS));
+        let assume_only = policy("sts:AssumeRole");
+        let dynamodb_only = policy("dynamodb:*");
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/connector"},"Action":"sts:AssumeRole"}]}"#;
+        let calls: [&[(&str, &str)]; IAM_SETUP_REQUESTS as usize] = [
+            &[("Action", "CreateUser"), ("UserName", "connector")],
+            &[
+                ("Action", "CreatePolicy"),
+                ("PolicyName", "assume-only"),
+                ("PolicyDocument", &assume_only),
+            ],
+            &[
+                ("Action", "AttachUserPolicy"),
+                ("UserName", "connector"),
+                ("PolicyArn", "arn:aws:iam::123456789012:policy/assume-only"),
+            ],
+            &[
+                ("Action", "CreateRole"),
+                ("RoleName", "dynamo-reader"),
+                ("AssumeRolePolicyDocument", trust),
+            ],
+            &[
+                ("Action", "CreatePolicy"),
+                ("PolicyName", "dynamodb-only"),
+                ("PolicyDocument", &dynamodb_only),
+            ],
+            &[
+                ("Action", "AttachRolePolicy"),
+                ("RoleName", "dynamo-reader"),
+                (
+                    "PolicyArn",
+                    "arn:aws:iam::123456789012:policy/dynamodb-only",
+                ),
+            ],
+            &[("Action", "CreateAccessKey"), ("UserName", "connector")],
+        ];
+        let mut answer = String::new();
+        for call in calls {
+            answer = moto.iam(call);
+        }
+        let element = |name: &str| {
+            let start = answer
+                .find(&format!("<{name}>"))
+                .unwrap_or_else(|| panic!("no {name} in moto's answer: {answer}"))
+                + name.len()
+                + 2;
+            let end = answer[start..].find('<').expect("a closing tag") + start;
+            answer[start..end].to_string()
+        };
+        let setup = RoleSetup {
+            access_key_id: element("AccessKeyId"),
+            secret_access_key: element("SecretAccessKey"),
+            role_arn: "arn:aws:iam::123456789012:role/dynamo-reader".into(),
+        };
+        (moto, setup)
+    }
+
+    /// One IAM call (form-encoded, as the query protocol sends it); the answer's body.
+    fn iam(&self, parameters: &[(&str, &str)]) -> String {
+        let mut form = String::from("Version=2010-05-08");
+        for (name, value) in parameters {
+            form.push_str(&format!("&{name}={}", form_encoded(value)));
+        }
+        // moto finds the service in the credential scope; it checks no signature yet.
+        let header = "Authorization: AWS4-HMAC-SHA256 Credential=AKIDSETUP/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0\r\n";
+        let (status, body) = self.send("/", "application/x-www-form-urlencoded", header, &form);
+        assert_eq!(status, 200, "moto refused {parameters:?}: {body}");
+        body
+    }
+}
+
+/// How many requests [`Moto::start_with_role`] makes before moto checks credentials.
+const IAM_SETUP_REQUESTS: u32 = 7;
+
+/// What [`Moto::start_with_role`] made: the user's key and the role it may assume.
+#[derive(Clone, Debug)]
+pub struct RoleSetup {
+    /// The user's access key ID.
+    pub access_key_id: String,
+    /// The user's secret access key.
+    pub secret_access_key: String,
+    /// The role that may read DynamoDB.
+    pub role_arn: String,
+}
+
+/// A policy document allowing `action` on everything.
+fn policy(action: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
+    })
+    .to_string()
+}
+
+/// `text` as a form value: everything but unreserved characters percent-encoded.
+fn form_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 impl Drop for Moto {

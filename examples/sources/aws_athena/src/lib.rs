@@ -31,7 +31,10 @@ pub struct Config {
     pub aws_secret_access_key: Secret,
     #[field(label = "Region", description = "The AWS region of Athena: us-east-1")]
     pub region_name: String,
-    #[field(label = "Database", description = "The Athena (Glue) database of the table")]
+    #[field(
+        label = "Database",
+        description = "The Athena (Glue) database of the table"
+    )]
     pub database_name: String,
     #[field(
         label = "S3 staging directory",
@@ -390,7 +393,10 @@ mod tests {
             ]),
         );
         let mut destination = Destination::new();
-        let first = destination.sync::<update>(config(moto.url())).await.unwrap();
+        let first = destination
+            .sync::<update>(config(moto.url()))
+            .await
+            .unwrap();
         assert_eq!(
             destination.table("customers").columns(),
             [
@@ -418,7 +424,10 @@ mod tests {
         assert_eq!(first.report.total().upserts, 2);
         assert_eq!(first.states, [json!({})]);
 
-        let second = destination.sync::<update>(config(moto.url())).await.unwrap();
+        let second = destination
+            .sync::<update>(config(moto.url()))
+            .await
+            .unwrap();
         assert_eq!(second.report.total().upserts, 2);
         assert_eq!(
             customers(&destination),
@@ -481,7 +490,10 @@ mod tests {
         // The query as configured, and polled until it succeeded.
         let started = mock.requests_of("StartQueryExecution");
         assert_eq!(started.len(), 1);
-        assert_eq!(started[0].body["QueryString"], "SELECT * FROM \"test_rows\"");
+        assert_eq!(
+            started[0].body["QueryString"],
+            "SELECT * FROM \"test_rows\""
+        );
         assert_eq!(
             started[0].body["QueryExecutionContext"]["Database"],
             "sales"
@@ -517,7 +529,10 @@ mod tests {
         let mut destination = Destination::with_state(
             json!({"query_execution_id": "query-9", "next_token": "after-3"}),
         );
-        let run = destination.sync::<update>(config(mock.url())).await.unwrap();
+        let run = destination
+            .sync::<update>(config(mock.url()))
+            .await
+            .unwrap();
         assert_eq!(run.warnings.len(), 1, "{:?}", run.warnings);
         assert!(
             run.warnings[0].contains(
@@ -568,7 +583,9 @@ mod tests {
         // moto answers in XML where Athena answers in JSON, so the SDK cannot read the code:
         // the status and the body's text say what happened.
         assert!(
-            failed.to_string().contains("starting the Athena query: HTTP 403: "),
+            failed
+                .to_string()
+                .contains("starting the Athena query: HTTP 403: "),
             "{failed}"
         );
         assert!(

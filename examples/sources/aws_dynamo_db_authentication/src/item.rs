@@ -97,11 +97,9 @@ pub fn key_from_json(key: &Map<String, Json>) -> Result<HashMap<String, Attribut
             } else if let Some(text) = text("N") {
                 AttributeValue::N(text)
             } else if let Some(text) = text("B") {
-                AttributeValue::B(Blob::new(
-                    BASE64
-                        .decode(text)
-                        .with_context(|| format!("the saved key attribute {name} is not base64"))?,
-                ))
+                AttributeValue::B(Blob::new(BASE64.decode(text).with_context(|| {
+                    format!("the saved key attribute {name} is not base64")
+                })?))
             } else {
                 bail!("the saved key attribute {name} is {tagged}, not S, N or B");
             };
@@ -188,7 +186,10 @@ mod tests {
     fn a_key_attribute_of_another_type_is_refused() {
         let key = item(&[("flag", AttributeValue::Bool(true))]);
         let error = key_to_json(&key).unwrap_err().to_string();
-        assert!(error.contains("the key attribute flag is Bool(true)"), "{error}");
+        assert!(
+            error.contains("the key attribute flag is Bool(true)"),
+            "{error}"
+        );
         let bad = json!({"id": {"BOOL": true}});
         let error = key_from_json(bad.as_object().unwrap())
             .unwrap_err()

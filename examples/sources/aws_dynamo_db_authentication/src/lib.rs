@@ -271,7 +271,11 @@ mod tests {
             .table_name(table)
             .billing_mode(BillingMode::PayPerRequest);
         for (n, (name, kind)) in keys.iter().enumerate() {
-            let role = if n == 0 { KeyType::Hash } else { KeyType::Range };
+            let role = if n == 0 {
+                KeyType::Hash
+            } else {
+                KeyType::Range
+            };
             create = create
                 .key_schema(
                     KeySchemaElement::builder()
@@ -309,7 +313,12 @@ mod tests {
     /// S, line N). (No table keyed by a `B` attribute: moto 5.2 fails a segmented scan of one
     /// with a 500.)
     async fn seed(dynamodb: &Client) {
-        create(dynamodb, "customers", &[("customer_id", ScalarAttributeType::S)]).await;
+        create(
+            dynamodb,
+            "customers",
+            &[("customer_id", ScalarAttributeType::S)],
+        )
+        .await;
         create(
             dynamodb,
             "orders",
@@ -347,7 +356,11 @@ mod tests {
             ],
         )
         .await;
-        for (order, line, sku) in [("o1", "1", "apple"), ("o1", "2", "pear"), ("o2", "1", "fig")] {
+        for (order, line, sku) in [
+            ("o1", "1", "apple"),
+            ("o1", "2", "pear"),
+            ("o2", "1", "fig"),
+        ] {
             put(
                 dynamodb,
                 "orders",
@@ -543,7 +556,10 @@ mod tests {
             put(
                 &dynamodb,
                 "events",
-                &[("event_id", A::N(n.to_string())), ("kind", A::S("click".into()))],
+                &[
+                    ("event_id", A::N(n.to_string())),
+                    ("kind", A::S("click".into())),
+                ],
             )
             .await;
         }
@@ -592,5 +608,75 @@ mod tests {
         let everything = format!("{failed} {failed:?}");
         assert!(!everything.contains(SECRET), "{everything}");
         assert!(failed.run.states.is_empty());
+    }
+}
+
+/// Against moto checking credentials and policies: a key that may only assume the role.
+#[cfg(test)]
+mod role_tests {
+    use super::*;
+    use aws_mock::Moto;
+    use connector_core::Configuration;
+    use connector_core::testing::{Destination, configuration_map};
+
+    /// The key of the user, which may only assume the role: DynamoDB is read as the role, and
+    /// the same key signing DynamoDB requests itself is refused.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn dynamodb_is_read_with_the_roles_temporary_credentials() {
+        let (moto, setup) = Moto::start_with_role();
+        let configuration = json!({
+            "AWS_ACCESS_KEY_ID": setup.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": setup.secret_access_key,
+            "ROLE_ARN": setup.role_arn,
+            "REGION": "us-east-1",
+            "endpoint_url": moto.url(),
+        });
+        let config = Config::from_map(&configuration_map(configuration.clone())).unwrap();
+
+        // The key alone may not read DynamoDB.
+        let refused = clients::dynamodb_with_key(&config)
+            .list_tables()
+            .send()
+            .await
+            .unwrap_err();
+        let refused = aws_error(refused);
+        assert!(refused.contains("AccessDenied"), "{refused}");
+
+        // As the role it may: fill a table, then sync it.
+        let as_role = clients::dynamodb_as_role(&config).await.unwrap();
+        as_role
+            .create_table()
+            .table_name("notes")
+            .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+            .key_schema(
+                aws_sdk_dynamodb::types::KeySchemaElement::builder()
+                    .attribute_name("note_id")
+                    .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
+                    .build()
+                    .unwrap(),
+            )
+            .attribute_definitions(
+                aws_sdk_dynamodb::types::AttributeDefinition::builder()
+                    .attribute_name("note_id")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        as_role
+            .put_item()
+            .table_name("notes")
+            .item(
+                "note_id",
+                aws_sdk_dynamodb::types::AttributeValue::S("n1".into()),
+            )
+            .send()
+            .await
+            .unwrap();
+        let mut destination = Destination::new();
+        destination.sync::<update>(configuration).await.unwrap();
+        assert_eq!(destination.table("notes").live_rows().len(), 1);
     }
 }
