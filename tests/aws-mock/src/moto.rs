@@ -117,6 +117,27 @@ impl Moto {
         assert_eq!(status, 201, "moto refused the state transition");
     }
 
+    /// One call of DynamoDB's JSON API (`CreateTable`, `PutItem`, ...) with a body in
+    /// DynamoDB's JSON; the answer. For a moto that checks no credentials ([`Moto::start`]).
+    ///
+    /// # Panics
+    /// When moto refuses the call.
+    pub fn dynamodb(&self, action: &str, body: serde_json::Value) -> serde_json::Value {
+        let header = format!(
+            "X-Amz-Target: DynamoDB_20120810.{action}\r\nAuthorization: AWS4-HMAC-SHA256 \
+             Credential=AKIDSETUP/20260101/us-east-1/dynamodb/aws4_request, \
+             SignedHeaders=host, Signature=0\r\n"
+        );
+        let (status, answer) = self.send(
+            "/",
+            "application/x-amz-json-1.0",
+            &header,
+            &body.to_string(),
+        );
+        assert_eq!(status, 200, "moto refused {action}: {answer}");
+        serde_json::from_str(&answer).unwrap_or(serde_json::Value::Null)
+    }
+
     /// POSTs JSON to moto's own API and returns the status code.
     fn post(&self, path: &str, body: &serde_json::Value) -> u16 {
         let (status, _) = self.send(path, "application/json", "", &body.to_string());

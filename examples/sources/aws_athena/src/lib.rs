@@ -264,15 +264,18 @@ pub async fn update(ops: &Operations, config: &Config, state: &mut State) -> Res
         let result = page
             .result_set()
             .context("Athena answered without a result set")?;
-        let columns = result
-            .result_set_metadata()
-            .map(|m| m.column_info())
-            .unwrap_or_default();
-        let positions = Positions::of(columns)?;
         // Athena sends the column names as the first row of the first page, and only there.
         let skip = usize::from(token.is_none());
-        for row in result.rows().iter().skip(skip) {
-            ops.upsert(positions.customer(row)?).await?;
+        let rows = result.rows().get(skip..).unwrap_or_default();
+        if !rows.is_empty() {
+            let columns = result
+                .result_set_metadata()
+                .map(|m| m.column_info())
+                .unwrap_or_default();
+            let positions = Positions::of(columns)?;
+            for row in rows {
+                ops.upsert(positions.customer(row)?).await?;
+            }
         }
         token = page.next_token().map(str::to_owned);
         // The page's rows and where the next page starts become durable together.
@@ -438,6 +441,17 @@ mod tests {
             ]
         );
         assert_eq!(destination.state(), json!({}));
+    }
+
+    /// A query without rows (moto's answer when no result is queued: no header row, no
+    /// column information) writes nothing and clears the state.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_query_without_rows_writes_nothing() {
+        let moto = Moto::start();
+        let mut destination = Destination::new();
+        let run = destination.sync::<update>(config(moto.url())).await.unwrap();
+        assert_eq!(run.report.total().upserts, 0);
+        assert_eq!(run.states, [json!({})]);
     }
 
     /// Results in pages: every page is read with the token the previous one gave, every row

@@ -22,11 +22,14 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use connector_core::prelude::*;
 use connector_core::serde_json::{Map, Value as Json};
 
-/// An item as a row: one column per attribute.
+/// An item as a row: one column per attribute, in the order of their names (an item's
+/// attributes come in no order, and a new column is added where it is first seen).
 pub fn row(item: &HashMap<String, AttributeValue>) -> Row {
+    let mut names: Vec<&String> = item.keys().collect();
+    names.sort();
     let mut row = Row::new();
-    for (name, value) in item {
-        row.set(name.clone(), column_value(value));
+    for name in names {
+        row.set(name.clone(), column_value(&item[name]));
     }
     row
 }
@@ -165,6 +168,11 @@ mod tests {
         // The original kept the tags: {"z": {"BOOL": false}, "a": {"L": [{"N": "7"}]}}.
         assert_eq!(get("m"), Value::Json(r#"{"a":["7"],"z":false}"#.into()));
         assert_eq!(row.len(), 11);
+        // Columns in the order of the attributes' names, whatever the item's order.
+        let names: Vec<&str> = row.iter().map(|(name, _)| name).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
     }
 
     #[test]

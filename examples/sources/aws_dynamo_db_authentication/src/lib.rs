@@ -3,7 +3,7 @@
 //!
 //! The tables are found at run time: `ListTables`, then `DescribeTable` for each, whose key
 //! schema becomes the table's primary key (the schema function `discover`). Each table is read
-//! by a parallel `Scan` of four segments, one task per segment, each task paging with
+//! by a parallel `Scan` of four segments (`segments`), one task per segment, each task paging with
 //! `ExclusiveStartKey` and upserting every item ([`item`] says how attribute values become
 //! columns).
 //!
@@ -27,9 +27,6 @@ use connector_core::tokio::sync::Mutex;
 use connector_core::tokio::task::JoinSet;
 
 use crate::clients::aws_error;
-
-/// How many segments each table's scan is split into, each read by a task of its own.
-pub const SEGMENTS: usize = 4;
 
 /// The connector's settings, under the Python original's keys, and an endpoint override.
 #[derive(Debug, Configuration)]
@@ -60,6 +57,11 @@ pub struct Config {
         default = "100"
     )]
     pub page_size: i32,
+    #[field(
+        description = "How many segments each table's scan is split into, each read by a task of its own (TotalSegments)",
+        default = "4"
+    )]
+    pub segments: u32,
 }
 
 /// Where a segment's scan is.
@@ -136,10 +138,15 @@ pub async fn update(ops: &Operations, config: &Config, state: &mut State) -> Res
         "page_size must be at least 1, not {}",
         config.page_size
     );
+    ensure!(
+        (1..=1_000_000).contains(&config.segments),
+        "segments must be between 1 and 1000000, not {}",
+        config.segments
+    );
     let dynamodb = clients::dynamodb_as_role(config).await?;
     let progress = Arc::new(Mutex::new(std::mem::take(state)));
     for table in table_names(&dynamodb).await? {
-        scan(ops, &dynamodb, &table, config.page_size, &progress).await?;
+        scan(ops, &dynamodb, &table, config, &progress).await?;
     }
     // Every table scanned: the next sync scans them all again.
     ops.checkpoint(&State::default()).await?;
@@ -151,31 +158,38 @@ async fn scan(
     ops: &Operations<update>,
     dynamodb: &Client,
     table: &str,
-    page_size: i32,
+    config: &Config,
     progress: &Arc<Mutex<State>>,
 ) -> Result<()> {
-    let positions = progress
-        .lock()
-        .await
-        .tables
-        .get(table)
-        .cloned()
-        .unwrap_or_else(|| vec![Position::Start; SEGMENTS]);
-    let mut segments = JoinSet::new();
+    let segments = config.segments as usize;
+    let positions = {
+        let mut state = progress.lock().await;
+        let positions = state
+            .tables
+            .entry(table.to_string())
+            .or_insert_with(|| vec![Position::Start; segments]);
+        // Positions saved with another number of segments do not fit these: start over.
+        if positions.len() != segments {
+            *positions = vec![Position::Start; segments];
+        }
+        positions.clone()
+    };
+    let mut tasks = JoinSet::new();
     for (segment, position) in positions.into_iter().enumerate() {
         let segment = Segment {
             ops: ops.clone(),
             dynamodb: dynamodb.clone(),
             table: table.to_string(),
             segment,
-            page_size,
+            segments,
+            page_size: config.page_size,
             progress: progress.clone(),
         };
-        segments.spawn(segment.scan(position));
+        tasks.spawn(segment.scan(position));
     }
     // The first segment that fails ends the sync (dropping the set stops the others); the
     // state keeps every segment's last checkpointed page.
-    while let Some(finished) = segments.join_next().await {
+    while let Some(finished) = tasks.join_next().await {
         finished.context("a scan segment panicked")??;
     }
     Ok(())
@@ -187,6 +201,7 @@ struct Segment {
     dynamodb: Client,
     table: String,
     segment: usize,
+    segments: usize,
     page_size: i32,
     progress: Arc<Mutex<State>>,
 }
@@ -206,7 +221,7 @@ impl Segment {
                 .scan()
                 .table_name(table)
                 .segment(segment as i32)
-                .total_segments(SEGMENTS as i32)
+                .total_segments(self.segments as i32)
                 .limit(self.page_size)
                 .consistent_read(true)
                 .set_exclusive_start_key(start)
@@ -227,7 +242,8 @@ impl Segment {
             state
                 .tables
                 .entry(table.clone())
-                .or_insert_with(|| vec![Position::Start; SEGMENTS])[segment] = position.clone();
+                .or_insert_with(|| vec![Position::Start; self.segments])[segment] =
+                position.clone();
             self.ops.checkpoint(&*state).await?;
         }
     }
@@ -403,7 +419,9 @@ mod tests {
         seed(&dynamodb).await;
         create(&dynamodb, "photos", &[("digest", ScalarAttributeType::B)]).await;
         let config = Config::from_map(&configuration_map(configuration(moto.url()))).unwrap();
-        let mut found: Vec<(String, Vec<(String, Option<DataType>, bool)>)> = discover(&config)
+        /// A table's name and its columns' names, types and key flags.
+        type Found = (String, Vec<(String, Option<DataType>, bool)>);
+        let mut found: Vec<Found> = discover(&config)
             .await
             .unwrap()
             .iter()
@@ -505,7 +523,7 @@ mod tests {
         // of the tables begun; the last one clears the state.
         let begun = &first.states[0]["tables"];
         let segments = begun.as_object().unwrap().values().next().unwrap();
-        assert_eq!(segments.as_array().unwrap().len(), SEGMENTS);
+        assert_eq!(segments.as_array().unwrap().len(), 4);
         assert_eq!(first.states.last().unwrap(), &json!({}));
         assert_eq!(destination.state(), json!({}));
 
@@ -570,7 +588,7 @@ mod tests {
         configuration["page_size"] = json!("3");
         let mut destination = Destination::new();
         let run = destination.assert_resumable::<update>(configuration).await;
-        assert!(run.states.len() > SEGMENTS * 2, "{}", run.states.len());
+        assert!(run.states.len() > 8, "{}", run.states.len());
         assert_eq!(run.report.total().upserts, 30);
         assert_eq!(destination.table("events").live_rows().len(), 24);
         assert_eq!(destination.table("users").live_rows().len(), 6);
@@ -582,6 +600,25 @@ mod tests {
             "{:?}",
             run.states
         );
+    }
+
+    /// A state saved with another number of segments (the configuration changed while a table
+    /// was part-way) starts that table over; a table the state marks done is skipped.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn positions_of_another_number_of_segments_start_the_table_over() {
+        let moto = Moto::start();
+        seed(&writer(&moto)).await;
+        let mut destination = Destination::with_state(json!({"tables": {
+            "customers": ["done", "done"],
+            "orders": ["done", "done", "done", "done"],
+        }}));
+        let run = destination
+            .sync::<update>(configuration(moto.url()))
+            .await
+            .unwrap();
+        assert_eq!(destination.table("customers").live_rows().len(), 2);
+        assert_eq!(run.report.total().upserts, 2);
+        assert_eq!(destination.state(), json!({}));
     }
 
     /// Credentials AWS does not know fail the sync at AssumeRole with AWS's answer, and the
