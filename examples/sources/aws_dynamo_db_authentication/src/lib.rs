@@ -239,11 +239,10 @@ impl Segment {
             // also carries the other segments' positions, each recorded after the rows before
             // it were emitted, and a checkpoint covers everything every task emitted before it.
             let mut state = self.progress.lock().await;
-            state
-                .tables
-                .entry(table.clone())
-                .or_insert_with(|| vec![Position::Start; self.segments])[segment] =
-                position.clone();
+            // `scan` put the table's positions in before it started the segments.
+            if let Some(positions) = state.tables.get_mut(table) {
+                positions[segment] = position.clone();
+            }
             self.ops.checkpoint(&*state).await?;
         }
     }
