@@ -43,10 +43,17 @@ impl Moto {
 
     fn spawn(unauthenticated_requests: Option<u32>) -> Moto {
         let program = moto_server();
-        let mut command = Command::new(&program);
+        // A shell between the test and moto stops moto when its standard input closes: when
+        // the handle is dropped, and also when the test process dies without dropping it
+        // (killed, or a static never dropped), so that no moto_server outlives its test.
+        let mut command = Command::new("sh");
         command
-            .args(["-H", "127.0.0.1", "-p", "0"])
-            .stdin(Stdio::null())
+            .args([
+                "-c",
+                "\"$0\" -H 127.0.0.1 -p 0 & moto=$!; read -r _; kill $moto; wait $moto",
+            ])
+            .arg(&program)
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         if let Some(count) = unauthenticated_requests {
@@ -75,7 +82,7 @@ impl Moto {
         match address.recv_timeout(STARTUP) {
             Ok(url) => Moto { child, url },
             Err(_) => {
-                let _ = child.kill();
+                drop(child.stdin.take());
                 let status = child.wait();
                 panic!(
                     "{} did not say which port it listens on within {STARTUP:?} ({status:?})",
@@ -288,7 +295,8 @@ fn form_encoded(text: &str) -> String {
 
 impl Drop for Moto {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // Closing the shell's standard input makes it stop moto and wait for it.
+        drop(self.child.stdin.take());
         let _ = self.child.wait();
     }
 }
