@@ -87,4 +87,66 @@ mod served_like_debug {
     served_like_debug!(next_page_url, on_playground_url());
     served_like_debug!(keyset, on_playground_url());
     served_like_debug!(multiple_tables_with_cursors, on_playground_url());
+
+    // The AWS examples, each against a stand-in of its own that the test stops at its end.
+    /// Athena's results in three pages (a checkpoint after each), from a mock of its API.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn aws_athena() {
+        let mut mock = aws_mock::AthenaMock::builder()
+            .columns(["customer_id", "first_name", "last_name", "email"])
+            .states(["RUNNING", "SUCCEEDED"]);
+        for n in 1..=5 {
+            mock = mock.row([
+                Some(format!("{n}")),
+                Some(format!("First{n}")),
+                (n != 3).then(|| format!("Last{n}")),
+                Some(format!("customer{n}@example.com")),
+            ]);
+        }
+        let mock = mock.start();
+        let mut configuration = shipped_configuration("sources/aws_athena");
+        configuration["endpoint_url"] = json!(mock.url());
+        configuration["poll_interval_ms"] = json!("10");
+        configuration["page_size"] = json!("2");
+        assert_served_like_debug::<aws_athena::update>(configuration, 2).await;
+    }
+
+    /// Two DynamoDB tables in moto, scanned through an assumed role. In one segment: four
+    /// segments write their rows in another order each run, and the comparison includes the
+    /// order rows were written in (the example's unit tests cover four).
+    #[tokio::test(flavor = "multi_thread")]
+    async fn aws_dynamo_db_authentication() {
+        let moto = aws_mock::Moto::start();
+        for (table, key) in [("customers", "customer_id"), ("orders", "order_id")] {
+            moto.dynamodb(
+                "CreateTable",
+                json!({
+                    "TableName": table,
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
+                    "AttributeDefinitions": [{"AttributeName": key, "AttributeType": "S"}],
+                }),
+            );
+        }
+        for n in 0..9 {
+            moto.dynamodb(
+                "PutItem",
+                json!({"TableName": "customers", "Item": {
+                    "customer_id": {"S": format!("c{n}")},
+                    "visits": {"N": format!("{}", n * 10)},
+                    "tags": {"SS": ["a", "b"]},
+                    "profile": {"M": {"vip": {"BOOL": n % 2 == 0}}},
+                }}),
+            );
+        }
+        moto.dynamodb(
+            "PutItem",
+            json!({"TableName": "orders", "Item": {"order_id": {"S": "o1"}, "total": {"N": "9.99"}}}),
+        );
+        let mut configuration = shipped_configuration("sources/aws_dynamo_db_authentication");
+        configuration["endpoint_url"] = json!(moto.url());
+        configuration["page_size"] = json!("2");
+        configuration["segments"] = json!("1");
+        assert_served_like_debug::<aws_dynamo_db_authentication::update>(configuration, 2).await;
+    }
 }

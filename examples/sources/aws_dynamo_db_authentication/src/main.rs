@@ -1,0 +1,1 @@
+connector_core::main!(aws_dynamo_db_authentication::update);
