@@ -12,13 +12,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::FmtContext;
 use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::config::read_configuration;
-use crate::config::{ConfigurationMap, Redactor};
+use crate::config::{Configuration as _, ConfigurationMap, Redactor};
 use crate::connector::Connector;
 use crate::driver::{self, SyncReport};
 use crate::naming::Naming;
@@ -45,11 +46,26 @@ pub async fn debug<C: Connector>(options: DebugOptions) -> anyhow::Result<ExitCo
     };
     init_logging(Redactor::for_configuration::<C::Config>(&configuration));
     let files = Files::new(&options.files, options.state.as_deref());
+    check_inputs::<C>(&configuration, &files)?;
     tracing::info!(target: "debugger", "running the sync into {}", files.warehouse.display());
     let (sink, outcome) =
         sync_into_warehouse::<C>(&configuration, &files, options.naming, true).await?;
     let redactor = Redactor::for_configuration::<C::Config>(&configuration);
     Ok(report_outcome(&sink, outcome, &files, started, &redactor))
+}
+
+/// Refuses a bad configuration or state file before the warehouse is opened, so that a run that
+/// cannot start creates and changes nothing: the error names the file and the field or value
+/// (the value of a secret field never).
+fn check_inputs<C: Connector>(
+    configuration: &ConfigurationMap,
+    files: &Files,
+) -> anyhow::Result<()> {
+    C::Config::from_map(configuration)?;
+    let state = files.read_state()?;
+    driver::parse_state::<C::State>(Some(&state))
+        .with_context(|| format!("the state file {}", files.state.display()))?;
+    Ok(())
 }
 
 /// Prints how a sync into the local warehouse ended (shared by `debug` and `connector-tester`):
