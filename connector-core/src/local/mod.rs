@@ -277,15 +277,25 @@ pub fn reset(files: &Path, force: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Log lines as the local run prints them, with secrets hidden.
+/// Log lines as the local run prints them, with secrets hidden; a panic (the connector's, in
+/// any task) is one such line too, instead of Rust's plain text on stderr, which would show a
+/// secret the panic's message quotes.
 pub fn init_logging(redactor: Redactor) {
+    let redactor = Arc::new(redactor);
     let format = LocalFormat {
-        redactor: Arc::new(redactor),
+        redactor: redactor.clone(),
     };
-    let _ = tracing_subscriber::fmt()
+    let installed = tracing_subscriber::fmt()
         .with_writer(std::io::stdout)
         .event_format(format)
         .try_init();
+    if installed.is_ok() {
+        std::panic::set_hook(Box::new(move |info| {
+            let time = chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.3f");
+            let message = redactor.redact(&format!("a task {info}"));
+            println!("{time}: SEVERE ⚡ connector: {message}");
+        }));
+    }
 }
 
 struct LocalFormat {
