@@ -456,13 +456,13 @@ fn run(example: &Example, ending: Ending, evidence: &mut Evidence) {
     );
     evidence.add_files(&format!("{label} tester"), &served);
 
-    if let Some(playground) = playground {
-        if ending == Ending::Retried {
-            assert!(
-                playground.fault_counts().faulted() > 0,
-                "{label}: no fault was injected"
-            );
-        }
+    if let Some(playground) = playground
+        && ending == Ending::Retried
+    {
+        assert!(
+            playground.fault_counts().faulted() > 0,
+            "{label}: no fault was injected"
+        );
     }
 }
 
