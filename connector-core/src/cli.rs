@@ -79,8 +79,21 @@ enum Command {
 }
 
 /// Runs the command line for connector `C`. Called by `main!`.
+///
+/// Exit codes: 0 when the command succeeded; 1 when it failed (a bad configuration, state or
+/// warehouse file, a failed sync, a failed setup test), with the reason on stderr or, for a
+/// sync that started, in the log; 2 for a command line that does not parse (clap's usage
+/// error).
 pub fn main<C: Connector>() -> ExitCode {
-    let cli = Cli::parse();
+    main_with_args::<C>(std::env::args_os())
+}
+
+/// [`main`] with the command line given (the program's name first), for tests that run a
+/// connector's command line in a process of their own.
+pub fn main_with_args<C: Connector>(
+    args: impl IntoIterator<Item = impl Into<std::ffi::OsString> + Clone>,
+) -> ExitCode {
+    let cli = Cli::parse_from(args);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
     let result = runtime.block_on(async {
         match cli.command {

@@ -178,9 +178,22 @@ pub async fn run_until<C: Connector, S: Sink>(
         Err(error) => return (sink, Err(error)),
     };
     let (config, mut state, tables) = prepared;
+    // The sink sees the tables before the sync starts, so that one it refuses (a selection of
+    // the wrong kind, a table the warehouse cannot hold) stops the sync before it reads the
+    // source.
+    let (sink, tables, begun) = tokio::task::spawn_blocking(move || {
+        let mut sink = sink;
+        let begun = sink.begin(&tables);
+        (sink, tables, begun)
+    })
+    .await
+    .expect("the sink's begin does not panic");
+    if let Err(error) = begun {
+        return (sink, Err(SyncError::Sink(error)));
+    }
     let (sender, receiver) = mpsc::channel(CHANNEL_BATCHES);
     let ops = Operations::new(sender, &tables);
-    let drain = tokio::task::spawn_blocking(move || drain(sink, &tables, receiver));
+    let drain = tokio::task::spawn_blocking(move || drain(sink, receiver));
 
     let task_ops = ops.clone();
     let mut sync = tokio::spawn(async move { C::sync(&task_ops, &config, &mut state).await });
@@ -267,14 +280,10 @@ struct Drained<S> {
 
 /// The sink's loop: applies messages in order until the sync finishes or aborts, then closes the
 /// channel and drops what is left in it.
-fn drain<S: Sink>(
-    mut sink: S,
-    tables: &[TableRef],
-    mut receiver: mpsc::Receiver<Message>,
-) -> Drained<S> {
+fn drain<S: Sink>(mut sink: S, mut receiver: mpsc::Receiver<Message>) -> Drained<S> {
     let mut report = SyncReport::default();
     let mut task = None;
-    let result = apply(&mut sink, tables, &mut receiver, &mut report, &mut task);
+    let result = apply(&mut sink, &mut receiver, &mut report, &mut task);
     // A sender may hold permits it has not used yet (`Operations` reserves, then sends): a
     // message sent through them after the receiver is gone would stay in the channel, and a
     // checkpoint in it would never answer. Closing first and receiving until the channel says
@@ -293,12 +302,11 @@ fn drain<S: Sink>(
 /// channel or a failure of the sink (each of the last three rolls back to the last checkpoint).
 fn apply<S: Sink>(
     sink: &mut S,
-    tables: &[TableRef],
     receiver: &mut mpsc::Receiver<Message>,
     report: &mut SyncReport,
     task: &mut Option<String>,
 ) -> anyhow::Result<()> {
-    let mut result = sink.begin(tables);
+    let mut result = Ok(());
     while result.is_ok() {
         let Some(message) = receiver.blocking_recv() else {
             sink.abort();

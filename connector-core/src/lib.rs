@@ -158,6 +158,9 @@ pub mod __internal {
     pub use crate::schema::TableRef;
     pub use crate::sink::Sink;
 
+    /// The command line of `main!`, with the arguments given.
+    pub use crate::cli::main_with_args;
+
     /// The generated protocol (`fivetran_sdk.v2`).
     pub mod proto {
         pub use crate::proto::*;

@@ -3,6 +3,7 @@
 
 mod pypi_playground;
 mod python_interop;
+mod secrets;
 
 use connector_core::serde_json::{Value, json};
 use connector_core::testing::assert_served_like_debug;

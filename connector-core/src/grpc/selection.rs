@@ -11,12 +11,24 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::proto;
-use crate::schema::TableSchema;
+use crate::schema::{TableRef, TableSchema};
 
 /// A resolved selection, asked per table.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     rule: Option<proto::selection::Selection>,
+}
+
+/// A selection of the other kind than the connector's Schema answer: schemas for tables declared
+/// without one (`with_schema` where Schema answered `without_schema`), or the reverse. Followed,
+/// it would silently send nothing, so the Update is refused instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the selection lists {given}, but the connector's Schema answer is `{expected}`: the selection must be of the same kind"
+)]
+pub struct SelectionError {
+    given: &'static str,
+    expected: &'static str,
 }
 
 /// What is sent of one selected table.
@@ -74,6 +86,24 @@ impl Selection {
     pub fn from_wire(selection: Option<proto::Selection>) -> Selection {
         Selection {
             rule: selection.and_then(|s| s.selection),
+        }
+    }
+
+    /// Refuses a selection of the other kind than the Schema answer for `tables` (see
+    /// [`SelectionError`]).
+    pub fn check(&self, tables: &[TableRef]) -> Result<(), SelectionError> {
+        use proto::selection::Selection as Rule;
+        let in_schemas = tables.iter().any(|t| t.schema.is_some());
+        match &self.rule {
+            Some(Rule::WithSchema(_)) if !in_schemas => Err(SelectionError {
+                given: "schemas (`with_schema`)",
+                expected: "without_schema",
+            }),
+            Some(Rule::WithoutSchema(_)) if in_schemas => Err(SelectionError {
+                given: "tables without schemas (`without_schema`)",
+                expected: "with_schema",
+            }),
+            _ => Ok(()),
         }
     }
 

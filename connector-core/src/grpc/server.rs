@@ -15,7 +15,7 @@ use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Request, Response, Status};
 
-use super::selection::Selection;
+use super::selection::{Selection, SelectionError};
 use super::sink::{self, GrpcSink};
 use super::{log, wire};
 use crate::config::{Configuration, ConfigurationMap, Redactor};
@@ -301,6 +301,12 @@ impl<C: Connector> SourceConnector for Service<C> {
                     // The task went out on the stream: it is the error the user sees.
                     tracing::error!("{}", redactor.redact(&error.to_string()));
                     return;
+                }
+                Ok((_, Err(SyncError::Sink(error)))) if error.is::<SelectionError>() => {
+                    // Refused before anything was sent.
+                    let message = format!("invalid selection: {error}");
+                    tracing::error!("{message}");
+                    Status::invalid_argument(message)
                 }
                 Ok((_, Err(SyncError::Sink(_)))) => {
                     tracing::info!(

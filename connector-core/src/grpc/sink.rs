@@ -168,7 +168,8 @@ impl GrpcSink {
 }
 
 impl Sink for GrpcSink {
-    fn begin(&mut self, _tables: &[TableRef]) -> anyhow::Result<()> {
+    fn begin(&mut self, tables: &[TableRef]) -> anyhow::Result<()> {
+        self.selection.check(tables)?;
         Ok(())
     }
 

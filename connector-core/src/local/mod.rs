@@ -12,13 +12,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::FmtContext;
 use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::config::read_configuration;
-use crate::config::{ConfigurationMap, Redactor};
+use crate::config::{Configuration as _, ConfigurationMap, Redactor};
 use crate::connector::Connector;
 use crate::driver::{self, SyncReport};
 use crate::naming::Naming;
@@ -45,11 +46,26 @@ pub async fn debug<C: Connector>(options: DebugOptions) -> anyhow::Result<ExitCo
     };
     init_logging(Redactor::for_configuration::<C::Config>(&configuration));
     let files = Files::new(&options.files, options.state.as_deref());
+    check_inputs::<C>(&configuration, &files)?;
     tracing::info!(target: "debugger", "running the sync into {}", files.warehouse.display());
     let (sink, outcome) =
         sync_into_warehouse::<C>(&configuration, &files, options.naming, true).await?;
     let redactor = Redactor::for_configuration::<C::Config>(&configuration);
     Ok(report_outcome(&sink, outcome, &files, started, &redactor))
+}
+
+/// Refuses a bad configuration or state file before the warehouse is opened, so that a run that
+/// cannot start creates and changes nothing: the error names the file and the field or value
+/// (the value of a secret field never).
+fn check_inputs<C: Connector>(
+    configuration: &ConfigurationMap,
+    files: &Files,
+) -> anyhow::Result<()> {
+    C::Config::from_map(configuration)?;
+    let state = files.read_state()?;
+    driver::parse_state::<C::State>(Some(&state))
+        .with_context(|| format!("the state file {}", files.state.display()))?;
+    Ok(())
 }
 
 /// Prints how a sync into the local warehouse ended (shared by `debug` and `connector-tester`):
@@ -261,15 +277,25 @@ pub fn reset(files: &Path, force: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Log lines as the local run prints them, with secrets hidden.
+/// Log lines as the local run prints them, with secrets hidden; a panic (the connector's, in
+/// any task) is one such line too, instead of Rust's plain text on stderr, which would show a
+/// secret the panic's message quotes.
 pub fn init_logging(redactor: Redactor) {
+    let redactor = Arc::new(redactor);
     let format = LocalFormat {
-        redactor: Arc::new(redactor),
+        redactor: redactor.clone(),
     };
-    let _ = tracing_subscriber::fmt()
+    let installed = tracing_subscriber::fmt()
         .with_writer(std::io::stdout)
         .event_format(format)
         .try_init();
+    if installed.is_ok() {
+        std::panic::set_hook(Box::new(move |info| {
+            let time = chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.3f");
+            let message = redactor.redact(&format!("a task {info}"));
+            println!("{time}: SEVERE ⚡ connector: {message}");
+        }));
+    }
 }
 
 struct LocalFormat {

@@ -73,6 +73,9 @@ pub async fn run(options: TesterOptions) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let files = Files::new(&options.files, options.state.as_deref());
+    // A bad state file is refused before the warehouse is created (the connector checks the
+    // state's shape).
+    files.read_state()?;
     let mut client = connect(&options.address, options.wait).await?;
     let form = client
         .configuration_form(proto::ConfigurationFormRequest {})

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context as _, anyhow};
+use anyhow::{Context as _, anyhow, bail};
 use duckdb::Connection;
 
 use crate::destination::Columns;
@@ -105,6 +105,15 @@ impl Warehouse {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        // Checked here because DuckDB, run as root, would write to the file anyway, and
+        // otherwise fails with a less plain message.
+        if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
+            bail!(
+                "the warehouse {} is read-only; make it writable (chmod u+w) or run with \
+                 another --files folder",
+                path.display()
+            );
         }
         let connection = Connection::open(path).map_err(|e| {
             let text = e.to_string();

@@ -477,6 +477,65 @@ async fn bad_configuration_and_state_are_invalid_arguments_without_the_secret() 
     assert!(status.unwrap().message().contains("`token`"));
 }
 
+/// A state that is truncated, not JSON, or of an older shape whose field changed type, and a
+/// selection of the other kind than the Schema answer: INVALID_ARGUMENT naming the value, and
+/// nothing sent before it (no record, no checkpoint).
+#[tokio::test]
+async fn a_bad_state_or_selection_is_an_invalid_argument_before_anything_is_sent() {
+    let port = start(ServeOptions::default()).await;
+    let mut client = client("127.0.0.1", port).await;
+    for (state, message) in [
+        (
+            r#"{"next": 1"#,
+            "invalid state: not JSON: EOF while parsing",
+        ),
+        ("cursor=1", "invalid state: not JSON: expected value"),
+        (
+            r#"{"next": "ten"}"#,
+            "invalid state: invalid type: string \"ten\", expected u64",
+        ),
+    ] {
+        let mut request = update_request(&[]);
+        request.state_json = Some(state.into());
+        let (operations, status) = read_all(&mut client, request).await;
+        let status = status.unwrap();
+        assert_eq!(status.code(), Code::InvalidArgument, "{state}");
+        assert!(
+            status.message().starts_with(message),
+            "{state}: {}",
+            status.message()
+        );
+        assert!(operations.is_empty(), "{state}: {operations:?}");
+    }
+
+    // These tables have no schema (Schema answers `without_schema`).
+    let mut request = update_request(&[("run", "selection of the wrong kind")]);
+    request.selection = Some(proto::Selection {
+        selection: Some(proto::selection::Selection::WithSchema(
+            proto::TablesWithSchema {
+                schemas: vec![],
+                include_new_schemas: true,
+            },
+        )),
+    });
+    let (operations, status) = read_all(&mut client, request).await;
+    let status = status.unwrap();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        status.message(),
+        "invalid selection: the selection lists schemas (`with_schema`), but the connector's \
+         Schema answer is `without_schema`: the selection must be of the same kind"
+    );
+    assert!(operations.is_empty(), "{operations:?}");
+    assert_eq!(
+        progress("selection of the wrong kind")
+            .emitted
+            .load(Ordering::SeqCst),
+        0,
+        "the sync did not run"
+    );
+}
+
 #[tokio::test]
 async fn a_failed_sync_ends_the_stream_with_internal_after_its_checkpoints() {
     let port = start(ServeOptions::default()).await;

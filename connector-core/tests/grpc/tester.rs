@@ -210,6 +210,33 @@ async fn a_failed_setup_test_stops_before_the_sync_and_hides_the_secret() {
     assert!(!files.join("warehouse.db").exists());
 }
 
+/// A state or selection file that is not JSON: exit code 1 and one message naming the file,
+/// before the warehouse is created.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_state_or_selection_file_is_refused_before_the_warehouse_is_created() {
+    let port = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let configuration = write_configuration(dir.path(), "key-1");
+    let files = dir.path().join("files");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"next": 1"#).unwrap();
+    for (option, message) in [
+        ("--state", "the state file"),
+        ("--selection", "the selection file"),
+    ] {
+        let mut args = sync_args(port, &configuration, &files);
+        args.extend([option.to_string(), bad.display().to_string()]);
+        let output = tester(args).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{message} {} is not JSON", bad.display())),
+            "{stderr}"
+        );
+        assert!(!files.exists(), "{option}: files/ was created");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn nothing_listening_is_a_plain_error() {
     let port = {

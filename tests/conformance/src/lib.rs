@@ -170,14 +170,17 @@ pub struct Verdicts {
     pub debug: Result<String, String>,
     /// `serve` in-process, read into a local warehouse by `connector-tester`'s client.
     pub served: Result<String, String>,
+    /// What each mode left, in the order of [`Verdicts::modes`], whether its sync succeeded or
+    /// failed: the canonical dump of its destination with its state appended.
+    pub left: [String; 3],
 }
 
 impl Verdicts {
     /// One sync of `C` in each mode, each from an empty destination.
     pub async fn of<C: Connector>(configuration: serde_json::Value) -> Verdicts {
-        let mut memory = Destination::new();
-        let memory = match memory.sync::<C>(configuration.clone()).await {
-            Ok(_) => Ok(memory.dump()),
+        let mut destination = Destination::new();
+        let memory = match destination.sync::<C>(configuration.clone()).await {
+            Ok(_) => Ok(destination.dump()),
             Err(failed) => Err(failed.error.to_string()),
         };
         let local = LocalRun::new();
@@ -185,16 +188,41 @@ impl Verdicts {
             Ok(_) => Ok(local.dump()),
             Err(error) => Err(error.to_string()),
         };
-        let served = LocalRun::new();
-        let outcome = served_sync::<C>(&configuration_map(configuration), &served.files()).await;
+        let served_run = LocalRun::new();
+        let outcome =
+            served_sync::<C>(&configuration_map(configuration), &served_run.files()).await;
         let served = match outcome {
-            Ok(()) => Ok(served.dump()),
+            Ok(()) => Ok(served_run.dump()),
             Err(error) => Err(format!("{error:#}")),
         };
+        let with_state = |dump: String, state: Option<serde_json::Value>| {
+            format!(
+                "{dump}\nstate: {}\n",
+                state.unwrap_or_else(|| serde_json::json!({}))
+            )
+        };
+        let left = [
+            with_state(destination.dump(), Some(destination.state())),
+            with_state(local.dump(), local.state()),
+            with_state(served_run.dump(), served_run.state()),
+        ];
         Verdicts {
             memory,
             debug,
             served,
+            left,
+        }
+    }
+
+    /// Asserts that every mode left `expected` (a dump with its state, as in
+    /// [`Verdicts::left`]): after a failure, the destination and the state of the last
+    /// checkpoint.
+    ///
+    /// # Panics
+    /// When a mode left something else.
+    pub fn assert_all_left(&self, expected: &str) {
+        for ((mode, _), left) in self.modes().into_iter().zip(&self.left) {
+            assert_eq!(left, expected, "what {mode} left");
         }
     }
 

@@ -395,3 +395,135 @@ async fn tables_that_differ_only_in_case_under_source_naming_fail_naming_both() 
         "{memory}"
     );
 }
+
+/// Run-time rows with bad values, after one committed checkpoint and one row after it.
+mod bad_values {
+    use connector_core::prelude::*;
+
+    #[derive(Configuration)]
+    pub struct Config {
+        pub case: String,
+    }
+
+    async fn schema(_config: &Config) -> Result<Vec<TableSchema>> {
+        Ok(vec![
+            TableSchema::new("measures")
+                .column(Column::key("id", Some(DataType::Long)))
+                .column(Column::new("small", DataType::Int))
+                .column(Column::new("count", DataType::Long)),
+        ])
+    }
+
+    #[sync(tables(), schema = schema)]
+    pub async fn update(ops: &Operations, config: &Config) -> Result<()> {
+        let measure = |id: i64| Row::new().with("id", id).with("small", 7_i32);
+        ops.upsert_row("measures", measure(1).with("count", 3_i64))
+            .await?;
+        ops.checkpoint(&json!({"measures": 1})).await?;
+        if config.case == "stop at the checkpoint" {
+            return Ok(());
+        }
+        // Not committed: it goes with the failure.
+        ops.upsert_row("measures", measure(2)).await?;
+        let (table, row) = match config.case.as_str() {
+            "out of range" => ("measures", measure(3).with("small", 3_000_000_000_i64)),
+            "text for a number" => ("measures", measure(3).with("count", "many")),
+            "NULL key" => ("measures", Row::new().with("id", Value::Null)),
+            "missing key" => ("measures", Row::new().with("small", 1_i32)),
+            "empty table name" => ("", Row::new().with("id", 1_i64)),
+            other => bail!("no case `{other}`"),
+        };
+        ops.upsert_row(table, row).await?;
+        ops.checkpoint(&json!({"measures": 3})).await
+    }
+}
+
+/// A run-time value out of range for its declared type, text where a number is declared, a
+/// NULL or missing key, an empty table name: every mode fails with one message naming the
+/// table and column, and leaves the destination and state of the last checkpoint (the row
+/// after it is gone).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_run_time_value_fails_in_every_mode_and_leaves_the_last_checkpoint() {
+    let at_the_checkpoint =
+        Verdicts::of::<bad_values::update>(json!({"case": "stop at the checkpoint"})).await;
+    at_the_checkpoint.assert_all_succeed();
+    let expected = at_the_checkpoint.left[0].clone();
+    assert!(expected.contains("state: {\"measures\":1}"), "{expected}");
+    for (case, message) in [
+        (
+            "out of range",
+            "table `measures`, column `small`: a value of type LONG does not fit INT",
+        ),
+        (
+            "text for a number",
+            "table `measures`, column `count`: a value of type STRING does not fit LONG",
+        ),
+        (
+            "NULL key",
+            "the primary key column `id` of table `measures` is NULL or missing",
+        ),
+        (
+            "missing key",
+            "the primary key column `id` of table `measures` is NULL or missing",
+        ),
+        ("empty table name", "a table name cannot be empty"),
+    ] {
+        let verdicts = Verdicts::of::<bad_values::update>(json!({ "case": case })).await;
+        verdicts.assert_all_fail_with(message);
+        verdicts.assert_all_left(&expected);
+    }
+}
+
+mod colliding_names {
+    use connector_core::prelude::*;
+
+    #[sync(tables())]
+    pub async fn update(ops: &Operations) -> Result<()> {
+        ops.upsert_row(
+            "people",
+            Row::new()
+                .with("id", 1_i64)
+                .with("userName", "camel")
+                .with("user_name", "snake"),
+        )
+        .await?;
+        ops.checkpoint(&json!({"done": true})).await
+    }
+}
+
+/// A run-time row whose column names collide under Fivetran naming (`userName`, `user_name`)
+/// is not an error (docs/warehouse.md, "Names"): every mode lands one column `user_name` with
+/// the value of the name that sorts first by code point (`userName`), and `debug` warns
+/// naming both.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_time_row_whose_names_collide_lands_one_column_and_is_reported() {
+    use connector_conformance::LocalRun;
+    use connector_core::__internal::local::sync_into_warehouse;
+    use connector_core::naming::Naming;
+    use connector_core::testing::configuration_map;
+
+    let dump = Verdicts::of::<colliding_names::update>(json!({}))
+        .await
+        .assert_all_succeed();
+    assert!(dump.contains("camel"), "{dump}");
+    assert!(!dump.contains("snake"), "{dump}");
+
+    let run = LocalRun::new();
+    let (sink, outcome) = sync_into_warehouse::<colliding_names::update>(
+        &configuration_map(json!({})),
+        &run.files(),
+        Naming::Fivetran,
+        false,
+    )
+    .await
+    .unwrap();
+    outcome.unwrap();
+    assert_eq!(
+        sink.shared_names(),
+        [(
+            "tester.people".to_string(),
+            "userName".to_string(),
+            "user_name".to_string()
+        )]
+    );
+}
