@@ -6,10 +6,12 @@
 //! warehouse of a run that was never killed.
 //!
 //! The moments are drawn from a seed that is printed (`CONNECTOR_CRASH_SEED` sets it, to repeat
-//! a sweep): half at random times, half at the crash points compiled into the fixture binaries
-//! (connector-core's `crash-points` feature): inside the merge, during a schema change, just
-//! before and inside the COMMIT, between the COMMIT and the state file's rename, around the
-//! rename. `CONNECTOR_CRASH_KILLS` (default 50) and `CONNECTOR_CRASH_SERVED_KILLS` (default 10
+//! a sweep): half at random times between the creation of the warehouse file and the end of
+//! the run, half at the crash points compiled into the fixture binaries (connector-core's
+//! `crash-points` feature): inside the merge, during a schema change, just before and inside
+//! the COMMIT, between the COMMIT and the state file's rename, around the rename. A kill at a
+//! point must leave exactly what that point implies (a kill just after the COMMIT of checkpoint
+//! `h`: the warehouse at `h`, the state file at `h - 1`). `CONNECTOR_CRASH_KILLS` (default 50) and `CONNECTOR_CRASH_SERVED_KILLS` (default 10
 //! per side) set how many. docs/reliability.md ("Crash sweep") records the figures.
 
 use std::collections::BTreeMap;
@@ -30,9 +32,10 @@ const TESTER: &str = env!("CARGO_BIN_EXE_crash_tester");
 /// Checkpointed windows of the sweep's sync (the connector's default).
 const WINDOWS: usize = 4;
 
-/// The sweep's seed: `CONNECTOR_CRASH_SEED`, or one drawn from the clock.
+/// The sweeps' seed: `CONNECTOR_CRASH_SEED`, or one drawn from the clock (once for both).
 fn seed() -> u64 {
-    match std::env::var("CONNECTOR_CRASH_SEED") {
+    static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SEED.get_or_init(|| match std::env::var("CONNECTOR_CRASH_SEED") {
         Ok(text) => text
             .parse()
             .unwrap_or_else(|_| panic!("CONNECTOR_CRASH_SEED={text:?} is not a number")),
@@ -43,7 +46,7 @@ fn seed() -> u64 {
                 .as_nanos();
             (nanos % 1_000_000_007) as u64
         }
-    }
+    })
 }
 
 /// How many kills `variable` asks for, `default` without it.
@@ -54,17 +57,27 @@ fn kills(variable: &str, default: usize) -> usize {
     })
 }
 
+/// The pause between two windows of `debug`'s sync, so that random kills spread over the
+/// windows and not mostly over the first (which creates the tables, and is slow in the
+/// unoptimized DuckDB of test builds).
+const DEBUG_PAUSE_MS: u32 = 50;
+/// The pause between two windows of the served sync: `serve` sends faster than the tester
+/// writes, and without a pause it has sent the whole sync before the tester has written its
+/// first window, so a kill of the server could only land in the first window.
+const SERVED_PAUSE_MS: u32 = 100;
+
 /// A run's folder: its configuration and `files/`, removed when dropped.
 struct Run {
     dir: tempfile::TempDir,
 }
 
 impl Run {
-    fn new(windows: usize) -> Run {
+    /// A sync of `WINDOWS` windows, `pause_ms` apart.
+    fn new(pause_ms: u32) -> Run {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("configuration.json"),
-            json!({ "windows": windows.to_string() }).to_string(),
+            json!({ "windows": WINDOWS.to_string(), "pause_ms": pause_ms.to_string() }).to_string(),
         )
         .unwrap();
         Run { dir }
@@ -72,6 +85,15 @@ impl Run {
 
     fn files(&self) -> PathBuf {
         self.dir.path().join("files")
+    }
+
+    /// Waits until `process` has created the warehouse file (its start-up is over and the sync
+    /// begins), or has ended. The random kills are drawn from there to the end of the run.
+    fn wait_for_warehouse(&self, process: &mut Process) {
+        let warehouse = self.files().join("warehouse.db");
+        while !warehouse.exists() && process.is_running() {
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 
     fn configuration(&self) -> PathBuf {
@@ -189,6 +211,11 @@ fn inspect_copy(files: &Path) -> (String, Option<(String, String)>) {
     }
     let warehouse = Warehouse::open(&copy.path().join("warehouse.db"), Naming::Fivetran)
         .expect("the warehouse left by a kill opens");
+    // The copy is thrown away: closing it need not write its log into the file.
+    warehouse
+        .connection()
+        .execute_batch("PRAGMA disable_checkpoint_on_shutdown")
+        .unwrap();
     (
         warehouse.dump().unwrap(),
         warehouse.unwritten_state().unwrap(),
@@ -224,7 +251,7 @@ impl Checkpoints {
                     "checkpoint {k} changes the warehouse"
                 );
             }
-            let run = Run::new(WINDOWS);
+            let run = Run::new(DEBUG_PAUSE_MS);
             assert!(run.debug().status().unwrap().success());
             assert_eq!(
                 inspect_copy(&run.files()).0,
@@ -376,8 +403,8 @@ struct Point {
     name: &'static str,
     /// How many times a full run reaches it at least (the hit to kill at is drawn from these).
     hits: usize,
-    /// A kill that lets the run go on past the point, by up to this many microseconds.
-    delay_micros: Option<u64>,
+    /// A kill that lets the run go on past the point, by this many microseconds (a range).
+    delay_micros: Option<(u64, u64)>,
     what: &'static str,
     /// Where a kill at hit `h` leaves the run: the warehouse's checkpoint, and whether the
     /// state file is one behind it. `None` where it is not one place (a delayed kill, a point
@@ -427,15 +454,15 @@ const POINTS: &[Point] = &[
     Point {
         name: "commit",
         hits: WINDOWS + 1,
-        delay_micros: Some(4000),
-        what: "inside the COMMIT (0-4 ms after it)",
+        delay_micros: Some((0, 4000)),
+        what: "inside the COMMIT (0-4 ms in)",
         leaves: None,
     },
     Point {
         name: "commit",
         hits: WINDOWS + 1,
-        delay_micros: Some(4000),
-        what: "inside the COMMIT (0-4 ms after it)",
+        delay_micros: Some((4000, 30_000)),
+        what: "inside the COMMIT (4-30 ms in)",
         leaves: None,
     },
     Point {
@@ -462,7 +489,7 @@ const POINTS: &[Point] = &[
     Point {
         name: "state-temp-synced",
         hits: WINDOWS,
-        delay_micros: Some(300),
+        delay_micros: Some((0, 300)),
         what: "state file: around the rename",
         leaves: None,
     },
@@ -499,31 +526,49 @@ fn absolute(left: &Left) -> String {
 }
 
 /// A kill at a random moment of a run. `attempt(run, delay)` starts a run in `run`'s folder,
-/// kills it (or its server) after `delay`, and says whether the run had ended on its own first;
-/// such a draw missed the run, and a kill is drawn again below it in a fresh folder. Returns the
+/// kills it (or its server) `delay` after its warehouse file appeared, and returns how long the
+/// run lasted when it ended on its own first. Such a draw missed the run: `full`, the length of
+/// a run, becomes what that run lasted, and a kill is drawn again in a fresh folder. Returns the
 /// run that was killed and when.
 fn kill_at_random(
     rng: &mut fastrand::Rng,
-    most: Duration,
+    pause_ms: u32,
+    full: &mut Duration,
     tally: &mut Tally,
-    mut attempt: impl FnMut(&Run, Duration) -> bool,
+    mut attempt: impl FnMut(&Run, Duration) -> Option<Duration>,
 ) -> (Run, Duration) {
-    let mut most = most;
     loop {
-        let run = Run::new(WINDOWS);
-        let delay = most.mul_f64(rng.f64());
-        if !attempt(&run, delay) {
-            return (run, delay);
+        let run = Run::new(pause_ms);
+        let delay = full.mul_f64(rng.f64());
+        match attempt(&run, delay) {
+            None => return (run, delay),
+            Some(lasted) => {
+                tally.redrawn += 1;
+                *full = lasted;
+            }
         }
-        tally.redrawn += 1;
-        most = delay;
     }
 }
 
-/// How long an uninterrupted run of `command` takes.
-fn time(mut command: Command) -> Duration {
+/// Lets `process` run for `delay`; `Some` with how long it ran when it ended before.
+fn run_for(process: &mut Process, delay: Duration) -> Option<Duration> {
     let started = Instant::now();
-    assert!(command.status().unwrap().success());
+    while started.elapsed() < delay {
+        if !process.is_running() {
+            return Some(started.elapsed());
+        }
+        std::thread::sleep((delay - started.elapsed()).min(Duration::from_millis(2)));
+    }
+    None
+}
+
+/// How long an uninterrupted run of `command` into `run` takes from the creation of its
+/// warehouse file to its end.
+fn time(run: &Run, mut command: Command) -> Duration {
+    let mut process = Process::spawn(&mut command);
+    run.wait_for_warehouse(&mut process);
+    let started = Instant::now();
+    assert!(process.wait().success());
     started.elapsed()
 }
 
@@ -535,16 +580,19 @@ fn debug_killed_at_any_moment_keeps_the_last_checkpoint_and_resumes_to_the_same_
     eprintln!("crash sweep of `debug`: seed {seed}");
     let mut rng = fastrand::Rng::with_seed(seed);
     let checkpoints = Checkpoints::get();
-    let full = time(Run::new(WINDOWS).debug());
+    let reference = Run::new(DEBUG_PAUSE_MS);
+    let mut full = time(&reference, reference.debug());
     let mut tally = Tally::default();
     for i in 0..kills("CONNECTOR_CRASH_KILLS", 50) {
         let (run, kind, moment, outcome) = if i % 2 == 1 {
-            let run = Run::new(WINDOWS);
+            let run = Run::new(DEBUG_PAUSE_MS);
             let point = &POINTS[(i / 2) % POINTS.len()];
             let hit = rng.usize(1..=point.hits);
             let armed = match point.delay_micros {
                 None => format!("{}:{hit}", point.name),
-                Some(most) => format!("{}:{hit}:+{}", point.name, rng.u64(0..most)),
+                Some((least, most)) => {
+                    format!("{}:{hit}:+{}", point.name, rng.u64(least..most))
+                }
             };
             let status = Process::spawn(run.debug().env("CONNECTOR_CRASH_AT", &armed)).wait();
             let outcome = if killed(status) {
@@ -570,11 +618,19 @@ fn debug_killed_at_any_moment_keeps_the_last_checkpoint_and_resumes_to_the_same_
             };
             (run, point.what, format!("kill {i} at {armed}"), outcome)
         } else {
-            let (run, delay) = kill_at_random(&mut rng, full, &mut tally, |run, delay| {
-                let process = Process::spawn(&mut run.debug());
-                std::thread::sleep(delay);
-                process.kill().success()
-            });
+            let (run, delay) = kill_at_random(
+                &mut rng,
+                DEBUG_PAUSE_MS,
+                &mut full,
+                &mut tally,
+                |run, delay| {
+                    let mut process = Process::spawn(&mut run.debug());
+                    run.wait_for_warehouse(&mut process);
+                    let lasted = run_for(&mut process, delay);
+                    process.kill();
+                    lasted
+                },
+            );
             let outcome = checkpoints.left_by(&run.files(), true).map(|left| {
                 let where_ = absolute(&left);
                 (left, where_)
@@ -600,16 +656,17 @@ fn debug_killed_at_any_moment_keeps_the_last_checkpoint_and_resumes_to_the_same_
 /// completes with the warehouse of an uninterrupted run.
 #[test]
 fn serve_or_the_tester_killed_at_any_moment_keeps_the_tester_at_its_last_checkpoint() {
-    let seed = seed().wrapping_add(1);
+    let seed = seed();
     eprintln!("crash sweep of `serve` and `connector-tester`: seed {seed}");
-    let mut rng = fastrand::Rng::with_seed(seed);
+    // Not the moments of the `debug` sweep.
+    let mut rng = fastrand::Rng::with_seed(seed.wrapping_add(1));
     let checkpoints = Checkpoints::get();
     let kills = kills("CONNECTOR_CRASH_SERVED_KILLS", 10);
 
     // The uninterrupted served run: the same warehouse as `debug`'s.
     let (server, port) = serve();
-    let run = Run::new(WINDOWS);
-    let full = time(run.tester(port));
+    let run = Run::new(SERVED_PAUSE_MS);
+    let mut full = time(&run, run.tester(port));
     let (dump, _) = inspect_copy(&run.files());
     assert_eq!(
         dump,
@@ -621,11 +678,19 @@ fn serve_or_the_tester_killed_at_any_moment_keeps_the_tester_at_its_last_checkpo
     // The tester killed; the server serves every run.
     let mut server = server;
     for i in 0..kills {
-        let (run, delay) = kill_at_random(&mut rng, full, &mut tally, |run, delay| {
-            let tester = Process::spawn(&mut run.tester(port));
-            std::thread::sleep(delay);
-            tester.kill().success()
-        });
+        let (run, delay) = kill_at_random(
+            &mut rng,
+            SERVED_PAUSE_MS,
+            &mut full,
+            &mut tally,
+            |run, delay| {
+                let mut tester = Process::spawn(&mut run.tester(port));
+                run.wait_for_warehouse(&mut tester);
+                let lasted = run_for(&mut tester, delay);
+                tester.kill();
+                lasted
+            },
+        );
         let outcome = checkpoints.left_by(&run.files(), true).and_then(|left| {
             let where_ = absolute(&left);
             check_rerun(
@@ -649,13 +714,22 @@ fn serve_or_the_tester_killed_at_any_moment_keeps_the_tester_at_its_last_checkpo
 
     // The server killed: the tester was not, so its state file is never behind.
     for i in 0..kills {
-        let (run, delay) = kill_at_random(&mut rng, full, &mut tally, |run, delay| {
-            let (server, port) = serve();
-            let tester = Process::spawn(&mut run.tester(port));
-            std::thread::sleep(delay);
-            server.kill();
-            tester.wait().success()
-        });
+        let (run, delay) = kill_at_random(
+            &mut rng,
+            SERVED_PAUSE_MS,
+            &mut full,
+            &mut tally,
+            |run, delay| {
+                let (server, port) = serve();
+                let mut tester = Process::spawn(&mut run.tester(port));
+                run.wait_for_warehouse(&mut tester);
+                let lasted = run_for(&mut tester, delay);
+                server.kill();
+                // The tester may still end well: everything had reached it before the kill.
+                let ended_well = tester.wait().success();
+                lasted.or(ended_well.then_some(delay))
+            },
+        );
         let outcome = checkpoints.left_by(&run.files(), false).and_then(|left| {
             let where_ = absolute(&left);
             let (_server, port) = serve();
