@@ -57,14 +57,13 @@ fn kills(variable: &str, default: usize) -> usize {
     })
 }
 
-/// The pause between two windows of `debug`'s sync, so that random kills spread over the
-/// windows and not mostly over the first (which creates the tables, and is slow in the
-/// unoptimized DuckDB of test builds).
-const DEBUG_PAUSE_MS: u32 = 50;
+/// The pause between two windows of `debug`'s sync (the connector's default).
+const DEBUG_PAUSE_MS: u32 = 5;
 /// The pause between two windows of the served sync: `serve` sends faster than the tester
-/// writes, and without a pause it has sent the whole sync before the tester has written its
-/// first window, so a kill of the server could only land in the first window.
-const SERVED_PAUSE_MS: u32 = 100;
+/// writes (above all the first window, which creates the tables, slow in the unoptimized DuckDB
+/// of test builds), and without a pause it has sent the whole sync before the tester has
+/// written its first window, so that a kill of the server could only land in that window.
+const SERVED_PAUSE_MS: u32 = 250;
 
 /// A run's folder: its configuration and `files/`, removed when dropped.
 struct Run {
@@ -88,12 +87,25 @@ impl Run {
     }
 
     /// Waits until `process` has created the warehouse file (its start-up is over and the sync
-    /// begins), or has ended. The random kills are drawn from there to the end of the run.
-    fn wait_for_warehouse(&self, process: &mut Process) {
+    /// begins) and, from `after` = 1 on, written checkpoint `after` to the state file; or until
+    /// it has ended.
+    fn wait_for_checkpoint(&self, process: &mut Process, after: usize) {
         let warehouse = self.files().join("warehouse.db");
         while !warehouse.exists() && process.is_running() {
             std::thread::sleep(Duration::from_millis(2));
         }
+        while after > 0 && self.state_file_checkpoint() < after && process.is_running() {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// The checkpoint the state file names (0 without one).
+    fn state_file_checkpoint(&self) -> usize {
+        std::fs::read_to_string(self.files().join("state.json"))
+            .ok()
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+            .and_then(|state| state["window"].as_u64())
+            .map_or(0, |window| window as usize)
     }
 
     fn configuration(&self) -> PathBuf {
@@ -525,51 +537,84 @@ fn absolute(left: &Left) -> String {
     }
 }
 
-/// A kill at a random moment of a run. `attempt(run, delay)` starts a run in `run`'s folder,
-/// kills it (or its server) `delay` after its warehouse file appeared, and returns how long the
-/// run lasted when it ended on its own first. Such a draw missed the run: `full`, the length of
-/// a run, becomes what that run lasted, and a kill is drawn again in a fresh folder. Returns the
-/// run that was killed and when.
+/// How long the windows of an uninterrupted run last: the first from the creation of the
+/// warehouse file to its checkpoint (it creates the tables, slow in the unoptimized DuckDB of
+/// test builds), each of the others from one checkpoint to the next.
+#[derive(Clone, Copy)]
+struct Windows {
+    first: Duration,
+    other: Duration,
+}
+
+impl Windows {
+    /// Measured on an uninterrupted run of `command` into `run`.
+    fn measure(run: &Run, mut command: Command) -> Windows {
+        let mut process = Process::spawn(&mut command);
+        run.wait_for_checkpoint(&mut process, 0);
+        let started = Instant::now();
+        run.wait_for_checkpoint(&mut process, 1);
+        let first = started.elapsed();
+        run.wait_for_checkpoint(&mut process, WINDOWS);
+        let other = (started.elapsed() - first) / (WINDOWS as u32 - 1);
+        assert!(process.wait().success());
+        Windows { first, other }
+    }
+
+    /// A random moment of the run: a window drawn at random, then a time within it, from the
+    /// checkpoint before it.
+    fn draw(&self, rng: &mut fastrand::Rng) -> Moment {
+        let window = rng.usize(1..=WINDOWS);
+        let length = if window == 1 { self.first } else { self.other };
+        Moment {
+            after: window - 1,
+            delay: length.mul_f64(rng.f64()),
+        }
+    }
+}
+
+/// A moment of a run: `delay` after checkpoint `after` was written (after the warehouse file
+/// was created, for checkpoint 0).
+#[derive(Debug, Clone, Copy)]
+struct Moment {
+    after: usize,
+    delay: Duration,
+}
+
+impl Moment {
+    /// Lets `process`, running into `run`, go on until this moment. Returns whether it ended
+    /// on its own first.
+    fn reach(&self, run: &Run, process: &mut Process) -> bool {
+        run.wait_for_checkpoint(process, self.after);
+        let started = Instant::now();
+        while started.elapsed() < self.delay {
+            if !process.is_running() {
+                return true;
+            }
+            std::thread::sleep((self.delay - started.elapsed()).min(Duration::from_millis(2)));
+        }
+        !process.is_running()
+    }
+}
+
+/// A kill at a random moment of a run. `attempt(run, moment)` starts a run in `run`'s folder
+/// and kills it (or its server) at `moment`, and says whether the run ended on its own first
+/// (it was faster than the one measured); such a draw missed the run, and a kill is drawn again
+/// in a fresh folder. Returns the run that was killed and when.
 fn kill_at_random(
     rng: &mut fastrand::Rng,
     pause_ms: u32,
-    full: &mut Duration,
+    windows: Windows,
     tally: &mut Tally,
-    mut attempt: impl FnMut(&Run, Duration) -> Option<Duration>,
-) -> (Run, Duration) {
+    mut attempt: impl FnMut(&Run, Moment) -> bool,
+) -> (Run, Moment) {
     loop {
         let run = Run::new(pause_ms);
-        let delay = full.mul_f64(rng.f64());
-        match attempt(&run, delay) {
-            None => return (run, delay),
-            Some(lasted) => {
-                tally.redrawn += 1;
-                *full = lasted;
-            }
+        let moment = windows.draw(rng);
+        if !attempt(&run, moment) {
+            return (run, moment);
         }
+        tally.redrawn += 1;
     }
-}
-
-/// Lets `process` run for `delay`; `Some` with how long it ran when it ended before.
-fn run_for(process: &mut Process, delay: Duration) -> Option<Duration> {
-    let started = Instant::now();
-    while started.elapsed() < delay {
-        if !process.is_running() {
-            return Some(started.elapsed());
-        }
-        std::thread::sleep((delay - started.elapsed()).min(Duration::from_millis(2)));
-    }
-    None
-}
-
-/// How long an uninterrupted run of `command` into `run` takes from the creation of its
-/// warehouse file to its end.
-fn time(run: &Run, mut command: Command) -> Duration {
-    let mut process = Process::spawn(&mut command);
-    run.wait_for_warehouse(&mut process);
-    let started = Instant::now();
-    assert!(process.wait().success());
-    started.elapsed()
 }
 
 /// `debug` killed at `CONNECTOR_CRASH_KILLS` moments (50 by default): every other one at a crash
@@ -581,7 +626,7 @@ fn debug_killed_at_any_moment_keeps_the_last_checkpoint_and_resumes_to_the_same_
     let mut rng = fastrand::Rng::with_seed(seed);
     let checkpoints = Checkpoints::get();
     let reference = Run::new(DEBUG_PAUSE_MS);
-    let mut full = time(&reference, reference.debug());
+    let windows = Windows::measure(&reference, reference.debug());
     let mut tally = Tally::default();
     for i in 0..kills("CONNECTOR_CRASH_KILLS", 50) {
         let (run, kind, moment, outcome) = if i % 2 == 1 {
@@ -618,17 +663,16 @@ fn debug_killed_at_any_moment_keeps_the_last_checkpoint_and_resumes_to_the_same_
             };
             (run, point.what, format!("kill {i} at {armed}"), outcome)
         } else {
-            let (run, delay) = kill_at_random(
+            let (run, moment) = kill_at_random(
                 &mut rng,
                 DEBUG_PAUSE_MS,
-                &mut full,
+                windows,
                 &mut tally,
-                |run, delay| {
+                |run, moment| {
                     let mut process = Process::spawn(&mut run.debug());
-                    run.wait_for_warehouse(&mut process);
-                    let lasted = run_for(&mut process, delay);
+                    let ended = moment.reach(run, &mut process);
                     process.kill();
-                    lasted
+                    ended
                 },
             );
             let outcome = checkpoints.left_by(&run.files(), true).map(|left| {
@@ -638,7 +682,7 @@ fn debug_killed_at_any_moment_keeps_the_last_checkpoint_and_resumes_to_the_same_
             (
                 run,
                 "random time",
-                format!("kill {i} after {delay:?}"),
+                format!("kill {i} at {moment:?}"),
                 outcome,
             )
         };
@@ -666,7 +710,7 @@ fn serve_or_the_tester_killed_at_any_moment_keeps_the_tester_at_its_last_checkpo
     // The uninterrupted served run: the same warehouse as `debug`'s.
     let (server, port) = serve();
     let run = Run::new(SERVED_PAUSE_MS);
-    let mut full = time(&run, run.tester(port));
+    let windows = Windows::measure(&run, run.tester(port));
     let (dump, _) = inspect_copy(&run.files());
     assert_eq!(
         dump,
@@ -678,17 +722,16 @@ fn serve_or_the_tester_killed_at_any_moment_keeps_the_tester_at_its_last_checkpo
     // The tester killed; the server serves every run.
     let mut server = server;
     for i in 0..kills {
-        let (run, delay) = kill_at_random(
+        let (run, moment) = kill_at_random(
             &mut rng,
             SERVED_PAUSE_MS,
-            &mut full,
+            windows,
             &mut tally,
-            |run, delay| {
+            |run, moment| {
                 let mut tester = Process::spawn(&mut run.tester(port));
-                run.wait_for_warehouse(&mut tester);
-                let lasted = run_for(&mut tester, delay);
+                let ended = moment.reach(run, &mut tester);
                 tester.kill();
-                lasted
+                ended
             },
         );
         let outcome = checkpoints.left_by(&run.files(), true).and_then(|left| {
@@ -702,7 +745,7 @@ fn serve_or_the_tester_killed_at_any_moment_keeps_the_tester_at_its_last_checkpo
         });
         tally.record(
             "tester killed at a random time",
-            &format!("tester kill {i} after {delay:?}"),
+            &format!("tester kill {i} at {moment:?}"),
             outcome,
         );
     }
@@ -714,20 +757,18 @@ fn serve_or_the_tester_killed_at_any_moment_keeps_the_tester_at_its_last_checkpo
 
     // The server killed: the tester was not, so its state file is never behind.
     for i in 0..kills {
-        let (run, delay) = kill_at_random(
+        let (run, moment) = kill_at_random(
             &mut rng,
             SERVED_PAUSE_MS,
-            &mut full,
+            windows,
             &mut tally,
-            |run, delay| {
+            |run, moment| {
                 let (server, port) = serve();
                 let mut tester = Process::spawn(&mut run.tester(port));
-                run.wait_for_warehouse(&mut tester);
-                let lasted = run_for(&mut tester, delay);
+                let ended = moment.reach(run, &mut tester);
                 server.kill();
                 // The tester may still end well: everything had reached it before the kill.
-                let ended_well = tester.wait().success();
-                lasted.or(ended_well.then_some(delay))
+                tester.wait().success() || ended
             },
         );
         let outcome = checkpoints.left_by(&run.files(), false).and_then(|left| {
@@ -742,7 +783,7 @@ fn serve_or_the_tester_killed_at_any_moment_keeps_the_tester_at_its_last_checkpo
         });
         tally.record(
             "server killed at a random time",
-            &format!("server kill {i} after {delay:?}"),
+            &format!("server kill {i} at {moment:?}"),
             outcome,
         );
     }
