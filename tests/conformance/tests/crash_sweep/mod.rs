@@ -6,13 +6,17 @@
 //! warehouse of a run that was never killed.
 //!
 //! The moments are drawn from a seed that is printed (`CONNECTOR_CRASH_SEED` sets it, to repeat
-//! a sweep): half at random times between the creation of the warehouse file and the end of
-//! the run, half at the crash points compiled into the fixture binaries (connector-core's
-//! `crash-points` feature): inside the merge, during a schema change, just before and inside
-//! the COMMIT, between the COMMIT and the state file's rename, around the rename. A kill at a
-//! point must leave exactly what that point implies (a kill just after the COMMIT of checkpoint
-//! `h`: the warehouse at `h`, the state file at `h - 1`). `CONNECTOR_CRASH_KILLS` (default 50) and `CONNECTOR_CRASH_SERVED_KILLS` (default 10
-//! per side) set how many. docs/reliability.md ("Crash sweep") records the figures.
+//! a sweep): half at random times (a window drawn at random, then a moment within it), half at
+//! the crash points compiled into the fixture binaries (connector-core's `crash-points`
+//! feature): inside the merge, during a schema change, just before and inside the COMMIT,
+//! between the COMMIT and the state file's rename, around the rename. A kill at a point must
+//! leave exactly what that point implies (a kill just after the COMMIT of checkpoint `h`: the
+//! warehouse at `h`, the state file at `h - 1`).
+//!
+//! `CONNECTOR_CRASH_KILLS` (default 24, every crash point at least once) and
+//! `CONNECTOR_CRASH_SERVED_KILLS` (default 6 per side) set how many kills; each costs two runs
+//! of an unoptimized DuckDB, about 2.5 s of CPU. docs/reliability.md ("Crash sweep") records
+//! the figures of larger sweeps.
 
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt as _;
@@ -590,7 +594,11 @@ impl Moment {
             if !process.is_running() {
                 return true;
             }
-            std::thread::sleep((self.delay - started.elapsed()).min(Duration::from_millis(2)));
+            std::thread::sleep(
+                self.delay
+                    .saturating_sub(started.elapsed())
+                    .min(Duration::from_millis(2)),
+            );
         }
         !process.is_running()
     }
@@ -617,7 +625,7 @@ fn kill_at_random(
     }
 }
 
-/// `debug` killed at `CONNECTOR_CRASH_KILLS` moments (50 by default): every other one at a crash
+/// `debug` killed at `CONNECTOR_CRASH_KILLS` moments (24 by default): every other one at a crash
 /// point (taking the points in turn), the others at random times through the run.
 #[test]
 fn debug_killed_at_any_moment_keeps_the_last_checkpoint_and_resumes_to_the_same_warehouse() {
@@ -628,7 +636,7 @@ fn debug_killed_at_any_moment_keeps_the_last_checkpoint_and_resumes_to_the_same_
     let reference = Run::new(DEBUG_PAUSE_MS);
     let windows = Windows::measure(&reference, reference.debug());
     let mut tally = Tally::default();
-    for i in 0..kills("CONNECTOR_CRASH_KILLS", 50) {
+    for i in 0..kills("CONNECTOR_CRASH_KILLS", 24) {
         let (run, kind, moment, outcome) = if i % 2 == 1 {
             let run = Run::new(DEBUG_PAUSE_MS);
             let point = &POINTS[(i / 2) % POINTS.len()];
@@ -705,7 +713,7 @@ fn serve_or_the_tester_killed_at_any_moment_keeps_the_tester_at_its_last_checkpo
     // Not the moments of the `debug` sweep.
     let mut rng = fastrand::Rng::with_seed(seed.wrapping_add(1));
     let checkpoints = Checkpoints::get();
-    let kills = kills("CONNECTOR_CRASH_SERVED_KILLS", 10);
+    let kills = kills("CONNECTOR_CRASH_SERVED_KILLS", 6);
 
     // The uninterrupted served run: the same warehouse as `debug`'s.
     let (server, port) = serve();
@@ -788,4 +796,32 @@ fn serve_or_the_tester_killed_at_any_moment_keeps_the_tester_at_its_last_checkpo
         );
     }
     tally.assert_held("`serve` and `connector-tester` killed", seed);
+}
+
+/// Two kills in a row: a run killed between a COMMIT and the state file's rewrite leaves the
+/// file one checkpoint behind; the next run's first write is bringing it forward, and a kill
+/// just before that rename leaves it behind still, one just after leaves it at the warehouse's
+/// checkpoint. The run after either completes with the uninterrupted run's warehouse.
+#[test]
+fn a_run_killed_while_it_brings_the_state_file_forward_leaves_it_for_the_next() {
+    let checkpoints = Checkpoints::get();
+    for (second_kill, second_left) in [
+        ("state-temp-synced:1", (2, true)),
+        ("state-renamed:1", (2, false)),
+    ] {
+        let run = Run::new(DEBUG_PAUSE_MS);
+        let mut left = Vec::new();
+        for armed in ["committed:2", second_kill] {
+            let status = Process::spawn(run.debug().env("CONNECTOR_CRASH_AT", armed)).wait();
+            assert!(killed(status), "{armed}: {status}");
+            let after = checkpoints.left_by(&run.files(), true).unwrap();
+            left.push((after.checkpoint, after.state_behind));
+        }
+        assert_eq!(
+            left,
+            [(2, true), second_left],
+            "killed at committed:2, then {second_kill}"
+        );
+        check_rerun(run.debug().status().unwrap(), &run.files(), checkpoints).unwrap();
+    }
 }
