@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("table", 1),
     ("value", 1),
     ("connector", 2),
+    ("crash", 2),
     ("driver", 2),
     ("operations", 2),
     ("sink", 2),

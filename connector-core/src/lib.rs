@@ -48,6 +48,9 @@ mod table;
 mod value;
 // 2. the runtime: one driver runs a sync for every mode; modes differ only in the sink.
 mod connector;
+// Crash points of the crash sweep: nothing unless the `crash-points` feature is on.
+#[cfg_attr(not(feature = "local"), allow(dead_code))]
+mod crash;
 mod driver;
 mod operations;
 mod sink;

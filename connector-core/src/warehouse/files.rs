@@ -65,10 +65,13 @@ impl Files {
         let temporary = self.state.with_extension("json.tmp");
         let mut file = std::fs::File::create(&temporary)
             .with_context(|| format!("cannot write {}", temporary.display()))?;
+        crate::crash::point("state-temp-created");
         file.write_all(state_json.as_bytes())?;
         file.sync_all()?;
+        crate::crash::point("state-temp-synced");
         std::fs::rename(&temporary, &self.state)
             .with_context(|| format!("cannot replace the state file {}", self.state.display()))?;
+        crate::crash::point("state-renamed");
         Ok(())
     }
 }

@@ -28,6 +28,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context as _, anyhow, bail};
 use duckdb::Connection;
 
+use crate::crash;
 use crate::destination::Columns;
 use crate::destination::columns::{self, warehouse_schema};
 use crate::destination::dump::{self, DumpedTable};
@@ -375,6 +376,7 @@ impl Warehouse {
             .appender_to_catalog_and_db(&stage, "temp", "main")?;
         appender.append_record_batch(batch)?;
         appender.flush()?;
+        crash::point("stage");
         Ok(())
     }
 
@@ -440,6 +442,7 @@ impl Warehouse {
                 .appender_with_columns_to_db(&table.name, &table.schema, &names)?;
         appender.append_record_batch(batch)?;
         appender.flush()?;
+        crash::point("append");
         Ok(())
     }
 
@@ -481,6 +484,7 @@ impl Warehouse {
         match applied {
             Ok(changes) => {
                 self.in_transaction = false;
+                crash::point("commit");
                 if let Err(error) = self.connection.execute_batch("COMMIT") {
                     // Whatever DuckDB left of the transaction is not kept.
                     let _ = self.connection.execute_batch("ROLLBACK");
@@ -527,6 +531,7 @@ impl Warehouse {
                         table.qualified_name()
                     )
                 })?;
+                crash::point("merge");
             }
         }
         match state {
@@ -596,6 +601,7 @@ impl Warehouse {
                 }
                 _ => continue,
             }
+            crash::point("schema-change");
             column.target_type = column.data_type;
             changes += 1;
         }

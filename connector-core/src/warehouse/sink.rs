@@ -182,6 +182,7 @@ impl Sink for WarehouseSink {
             previous
         };
         self.schema_changes += committed?;
+        crate::crash::point("committed");
         self.state_file_behind = true;
         self.files.write_state(state_json)?;
         // That the file holds this state is recorded with the next commit (see `apply`), or

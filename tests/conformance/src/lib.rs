@@ -3,6 +3,8 @@
 //! user's `cargo test` runs on), dump both canonically, and compare each with the one dump
 //! written by hand under `expected/` from the contract in docs/warehouse.md.
 
+pub mod crash_target;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -2,6 +2,8 @@
 //! at that checkpoint's state: when the connector returns an error, when a spawned task panics,
 //! and when the process is killed with SIGKILL at any moment.
 
+mod crash_sweep;
+
 use std::process::Command;
 use std::time::Duration;
 
