@@ -153,6 +153,8 @@ macro_rules! main {
 /// sinks, the wire, the local warehouse. Not API: it changes without notice.
 #[doc(hidden)]
 pub mod __internal {
+    pub use crate::config::configuration_from_json;
+    pub use crate::driver::parse_state;
     pub use crate::driver::run as run_sync;
     pub use crate::record::{Cells, Record, RecordKind};
     pub use crate::schema::TableRef;
@@ -169,8 +171,10 @@ pub mod __internal {
         pub use crate::grpc::records::Records;
         pub use crate::grpc::server::{bind, serve_on};
         pub use crate::grpc::wire;
+        #[cfg(feature = "reader")]
+        pub use crate::grpc::read;
         #[cfg(feature = "local")]
-        pub use crate::grpc::{read, selection::selection_from_json};
+        pub use crate::grpc::selection::selection_from_json;
     }
 
     /// `debug`: the local runner and its DuckDB warehouse.

@@ -1,6 +1,7 @@
 //! The reading side of the protocol, for `connector-tester`: values, tables and record kinds
 //! from the generated messages, and records read straight from a `Records` batch's bytes
-//! without building the generated `Record`s. A build without the local runner has no reader.
+//! without building the generated `Record`s. A build without the local runner (or the `reader`
+//! feature) has no reader.
 
 use std::borrow::Cow;
 use std::str::FromStr as _;
