@@ -64,6 +64,8 @@ mod warehouse;
 mod cli;
 #[cfg(test)]
 mod layers;
+#[cfg(test)]
+mod properties;
 
 pub use config::{
     ConfigError, ConfigValue, Configuration, ConfigurationMap, FieldKind, Form, FormField,

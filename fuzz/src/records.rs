@@ -43,13 +43,25 @@ pub fn check(data: &[u8]) {
                 Err(why) => errors.push(why),
             }
         }
+        // A value field the protocol does not define is refused on purpose, where prost skips
+        // it (a newer protocol's value is not read as NULL): nothing to compare.
+        if errors
+            .iter()
+            .any(|e| matches!(e, read::WireError::UnknownValueField(_)))
+        {
+            continue;
+        }
         let mut expected_errors = Vec::new();
         for (name, wire) in &record.data {
             match read::value_from_wire(wire.clone()) {
                 Ok(value) => match cells.get(name.as_str()) {
                     Some(read) => assert_same(read, &value),
                     // Only when the key repeats can its last value be lost to an error.
-                    None => assert!(count > record.data.len(), "{record:?}: `{name}` not read"),
+                    None => assert!(
+                        count > record.data.len(),
+                        "{record:?}: `{name}` not read; the tester read {:?}",
+                        view.cells().collect::<Vec<_>>()
+                    ),
                 },
                 Err(why) => expected_errors.push(why),
             }

@@ -79,17 +79,28 @@ pub fn coerce(value: &Value, target: DataType) {
     }
 }
 
-/// An inferred column takes the widened type of its values, and every value converts to it.
+/// An inferred column takes the widened type of its values, and every value converts to it
+/// (JSON that is not a document aside: the destination refuses it).
 pub fn widen(values: &[Value]) {
+    let documents = |v: &&Value| {
+        !matches!(v, Value::Json(text) if serde_json::from_str::<serde_json::Value>(text).is_err())
+    };
     let Some(column) = values
         .iter()
+        .filter(documents)
         .filter_map(Value::data_type)
         .reduce(DataType::widen)
     else {
         return;
     };
-    for value in values {
+    for value in values.iter().filter(documents) {
         let widened = value.clone().widen_to(column);
+        // Left open (docs/reliability.md, "Fuzzing"): a number with more integer digits than
+        // the widened DECIMAL has room for; the destination refuses it (`types::fit`).
+        if matches!(column, DataType::Decimal { .. }) && !matches!(widened, Value::Decimal(_)) {
+            assert!(value.data_type().is_some_and(|t| t.widen(DataType::Long) != DataType::String));
+            continue;
+        }
         assert!(
             has_type(&widened, column),
             "{value:?} in a column of {column}: {widened:?}"
