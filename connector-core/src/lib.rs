@@ -170,13 +170,13 @@ pub mod __internal {
     /// `serve`: the gRPC server and the wire form of values and records.
     pub mod grpc {
         pub use crate::grpc::ServeOptions;
-        pub use crate::grpc::records::Records;
-        pub use crate::grpc::server::{bind, serve_on};
-        pub use crate::grpc::wire;
         #[cfg(feature = "reader")]
         pub use crate::grpc::read;
+        pub use crate::grpc::records::Records;
         #[cfg(feature = "local")]
         pub use crate::grpc::selection::selection_from_json;
+        pub use crate::grpc::server::{bind, serve_on};
+        pub use crate::grpc::wire;
     }
 
     /// `debug`: the local runner and its DuckDB warehouse.

@@ -79,7 +79,10 @@ fn configuration(document: serde_json::Value) {
             printed.insert("region".into(), region.clone());
         }
         let again = FuzzConfig::from_map(&printed).expect("a printed configuration parses");
-        assert!(same_config(&config, &again), "{config:?} printed reads as {again:?}");
+        assert!(
+            same_config(&config, &again),
+            "{config:?} printed reads as {again:?}"
+        );
     }
 }
 
@@ -106,7 +109,10 @@ fn state(text: &str) {
         return;
     }
     if !document.as_ref().is_ok_and(serde_json::Value::is_object) {
-        assert!(parsed.is_err(), "a state that is not a JSON object was read");
+        assert!(
+            parsed.is_err(),
+            "a state that is not a JSON object was read"
+        );
         return;
     }
     // What is saved loads back as it was.
@@ -127,7 +133,10 @@ fn fields(text: &str) {
     if let Ok(tags) = Vec::<String>::parse(text) {
         if !text.trim_start().starts_with('[') {
             // Comma-separated items are trimmed, and empty ones are dropped.
-            assert!(tags.iter().all(|t| !t.is_empty() && t.trim() == t), "{tags:?}");
+            assert!(
+                tags.iter().all(|t| !t.is_empty() && t.trim() == t),
+                "{tags:?}"
+            );
         }
         let array = serde_json::to_string(&tags).unwrap();
         assert_eq!(Vec::<String>::parse(&array).unwrap(), tags);

@@ -22,8 +22,16 @@ pub fn check(data: &[u8]) {
     }
     // A name that is not empty never becomes empty (a character with no transliteration
     // becomes `_`).
-    assert_eq!(column.is_empty(), source.is_empty(), "{source:?} -> {column:?}");
-    assert_eq!(table.is_empty(), source.is_empty(), "{source:?} -> {table:?}");
+    assert_eq!(
+        column.is_empty(),
+        source.is_empty(),
+        "{source:?} -> {column:?}"
+    );
+    assert_eq!(
+        table.is_empty(),
+        source.is_empty(),
+        "{source:?} -> {table:?}"
+    );
     // Idempotent: a destination name is its own destination name.
     assert_eq!(column_name(&column), column, "column_name({source:?})");
     assert_eq!(table_name(&table), table, "table_name({source:?})");
@@ -46,7 +54,14 @@ pub fn check(data: &[u8]) {
     // the camelCase splits, so lower-casing the source never adds a `_`.
     if source.is_ascii() {
         let lower = column_name(&source.to_ascii_lowercase());
-        assert!(lower.len() <= column.len(), "{source:?}: {lower:?} vs {column:?}");
-        assert_eq!(lower.replace('_', ""), column.replace('_', ""), "{source:?}");
+        assert!(
+            lower.len() <= column.len(),
+            "{source:?}: {lower:?} vs {column:?}"
+        );
+        assert_eq!(
+            lower.replace('_', ""),
+            column.replace('_', ""),
+            "{source:?}"
+        );
     }
 }

@@ -54,7 +54,9 @@ pub fn rows_from_json(text: &str) {
             }
         }
         (Err(_), Err(_) | Ok(Err(_))) => {}
-        (direct, through) => panic!("{text:?}: read straight {direct:?}, through a Value {through:?}"),
+        (direct, through) => {
+            panic!("{text:?}: read straight {direct:?}, through a Value {through:?}")
+        }
     }
 }
 
@@ -63,11 +65,20 @@ pub fn rows_from_json(text: &str) {
 pub fn coerce(value: &Value, target: DataType) {
     match value.clone().coerce_to(target) {
         Ok(coerced) => {
-            assert!(has_type(&coerced, target), "{value:?} as {target}: {coerced:?}");
-            let again = coerced.clone().coerce_to(target).expect("a coerced value fits");
+            assert!(
+                has_type(&coerced, target),
+                "{value:?} as {target}: {coerced:?}"
+            );
+            let again = coerced
+                .clone()
+                .coerce_to(target)
+                .expect("a coerced value fits");
             assert_same(&again, &coerced);
         }
-        Err(CoerceError::DoesNotFit { value: kind, target: to }) => {
+        Err(CoerceError::DoesNotFit {
+            value: kind,
+            target: to,
+        }) => {
             assert_eq!(to, target);
             assert_eq!(kind, describe(value));
         }
@@ -82,9 +93,7 @@ pub fn coerce(value: &Value, target: DataType) {
 /// An inferred column takes the widened type of its values, and every value converts to it
 /// (JSON that is not a document aside: the destination refuses it).
 pub fn widen(values: &[Value]) {
-    let documents = |v: &&Value| {
-        !matches!(v, Value::Json(text) if serde_json::from_str::<serde_json::Value>(text).is_err())
-    };
+    let documents = |v: &&Value| !matches!(v, Value::Json(text) if serde_json::from_str::<serde_json::Value>(text).is_err());
     let Some(column) = values
         .iter()
         .filter(documents)
@@ -98,7 +107,11 @@ pub fn widen(values: &[Value]) {
         // Left open (docs/reliability.md, "Fuzzing"): a number with more integer digits than
         // the widened DECIMAL has room for; the destination refuses it (`types::fit`).
         if matches!(column, DataType::Decimal { .. }) && !matches!(widened, Value::Decimal(_)) {
-            assert!(value.data_type().is_some_and(|t| t.widen(DataType::Long) != DataType::String));
+            assert!(
+                value
+                    .data_type()
+                    .is_some_and(|t| t.widen(DataType::Long) != DataType::String)
+            );
             continue;
         }
         assert!(
@@ -281,19 +294,22 @@ enum ArbValue {
 
 impl ArbValue {
     fn value(self) -> Value {
-        let instant = |seconds: i64, nanos: u32| DateTime::from_timestamp(seconds, nanos % 2_000_000_000);
+        let instant =
+            |seconds: i64, nanos: u32| DateTime::from_timestamp(seconds, nanos % 2_000_000_000);
         match self {
             ArbValue::Null => Value::Null,
             ArbValue::Bool(b) => Value::Bool(b),
             ArbValue::Short(n) => Value::Short(n),
             ArbValue::Int(n) => Value::Int(n),
             ArbValue::Long(n) => Value::Long(n),
-            ArbValue::Decimal(m, s) => Decimal::try_new(m, u32::from(s % 39))
-                .map_or(Value::Null, Value::Decimal),
+            ArbValue::Decimal(m, s) => {
+                Decimal::try_new(m, u32::from(s % 39)).map_or(Value::Null, Value::Decimal)
+            }
             ArbValue::Float(f) => Value::Float(f),
             ArbValue::Double(f) => Value::Double(f),
-            ArbValue::NaiveDate(days) => NaiveDate::from_num_days_from_ce_opt(days)
-                .map_or(Value::Null, Value::NaiveDate),
+            ArbValue::NaiveDate(days) => {
+                NaiveDate::from_num_days_from_ce_opt(days).map_or(Value::Null, Value::NaiveDate)
+            }
             ArbValue::NaiveDatetime(s, n) => {
                 instant(s, n).map_or(Value::Null, |i| Value::NaiveDatetime(i.naive_utc()))
             }
@@ -317,7 +333,11 @@ impl ArbValue {
                     let zone = connector_core::chrono::FixedOffset::east_opt(minutes * 60)
                         .expect("within a day");
                     let text = i.with_timezone(&zone).to_rfc3339();
-                    Value::String(if space { text.replacen('T', " ", 1) } else { text })
+                    Value::String(if space {
+                        text.replacen('T', " ", 1)
+                    } else {
+                        text
+                    })
                 }
             },
         }

@@ -158,7 +158,8 @@ mod tests {
             column(Some(DataType::Json), false),
             column(Some(DataType::String), false),
         ] {
-            let error = fit(&mut inferred, Value::Json("{\"key\": s3cret".into()), "t").unwrap_err();
+            let error =
+                fit(&mut inferred, Value::Json("{\"key\": s3cret".into()), "t").unwrap_err();
             assert_eq!(
                 error.to_string(),
                 "table `t`, column `c`: a value of type JSON is not a JSON document"
@@ -177,17 +178,36 @@ mod tests {
         let mut inferred = column(None, false);
         let places = crate::decimal::Decimal::new(1, 20);
         assert!(fit(&mut inferred, Value::Decimal(places), "t").is_ok());
-        assert_eq!(fit(&mut inferred, Value::Long(7), "t"), Ok(Value::Decimal(crate::decimal::Decimal::new(7, 0).rescale(20).unwrap())));
+        assert_eq!(
+            fit(&mut inferred, Value::Long(7), "t"),
+            Ok(Value::Decimal(
+                crate::decimal::Decimal::new(7, 0).rescale(20).unwrap()
+            ))
+        );
         let error = fit(&mut inferred, Value::Long(-1_000_000_000_000_000_000), "t").unwrap_err();
         assert_eq!(
             error.to_string(),
             "table `t`, column `c`: a value of type LONG does not fit DECIMAL(38, 20)"
         );
-        assert_eq!(inferred.data_type, Some(DataType::Decimal { precision: 38, scale: 20 }));
+        assert_eq!(
+            inferred.data_type,
+            Some(DataType::Decimal {
+                precision: 38,
+                scale: 20
+            })
+        );
         let mut no_integer_digits = column(None, false);
-        fit(&mut no_integer_digits, Value::Decimal(crate::decimal::Decimal::new(1, 38)), "t").unwrap();
+        fit(
+            &mut no_integer_digits,
+            Value::Decimal(crate::decimal::Decimal::new(1, 38)),
+            "t",
+        )
+        .unwrap();
         assert!(fit(&mut no_integer_digits, Value::Bool(true), "t").is_err());
-        assert_eq!(fit(&mut no_integer_digits, Value::Bool(false), "t"), Ok(Value::Decimal(crate::decimal::Decimal::new(0, 38))));
+        assert_eq!(
+            fit(&mut no_integer_digits, Value::Bool(false), "t"),
+            Ok(Value::Decimal(crate::decimal::Decimal::new(0, 38)))
+        );
     }
 
     #[test]

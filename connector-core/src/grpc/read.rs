@@ -258,7 +258,9 @@ enum Field<'a> {
 fn field<'a>(rest: &mut &'a [u8]) -> Result<(u32, Field<'a>), WireError> {
     let (tag, payload) = wire_field(rest)?;
     match payload {
-        Field::GroupEnd => Err(WireError::Malformed("the end of a group that did not start")),
+        Field::GroupEnd => Err(WireError::Malformed(
+            "the end of a group that did not start",
+        )),
         Field::Group => {
             // Groups nest; each ends with its own tag. Iterative, so no input runs the stack out.
             let mut open = vec![tag];
@@ -469,7 +471,9 @@ mod tests {
     }
 
     /// A `ValueType` of several fields, read by the tester and by prost.
-    fn both_ways(parts: &[proto::ValueType]) -> (Result<Value, WireError>, Result<Value, WireError>) {
+    fn both_ways(
+        parts: &[proto::ValueType],
+    ) -> (Result<Value, WireError>, Result<Value, WireError>) {
         use prost::Message as _;
         let bytes: Vec<u8> = parts.iter().flat_map(|p| p.encode_to_vec()).collect();
         let prost = proto::ValueType::decode(bytes.as_slice()).expect("prost reads it");
@@ -494,11 +498,19 @@ mod tests {
         // A timestamp that repeats is merged, field by field.
         let at = |seconds, nanos| v(Inner::UtcDatetime(Timestamp { seconds, nanos }));
         let (ours, prost) = both_ways(&[at(86_400, 0), at(0, 5)]);
-        assert_eq!(ours, Ok(Value::UtcDatetime(DateTime::from_timestamp(86_400, 5).unwrap())));
+        assert_eq!(
+            ours,
+            Ok(Value::UtcDatetime(
+                DateTime::from_timestamp(86_400, 5).unwrap()
+            ))
+        );
         assert_eq!(ours, prost);
         // A different kind in between replaces it.
         let (ours, prost) = both_ways(&[at(86_400, 0), v(Inner::Long(1)), at(0, 5)]);
-        assert_eq!(ours, Ok(Value::UtcDatetime(DateTime::from_timestamp(0, 5).unwrap())));
+        assert_eq!(
+            ours,
+            Ok(Value::UtcDatetime(DateTime::from_timestamp(0, 5).unwrap()))
+        );
         assert_eq!(ours, prost);
     }
 
@@ -507,7 +519,10 @@ mod tests {
     #[test]
     fn an_unknown_value_field_is_refused_wherever_it_is() {
         use prost::Message as _;
-        let mut bytes = proto::ValueType { inner: Some(Inner::Long(7)) }.encode_to_vec();
+        let mut bytes = proto::ValueType {
+            inner: Some(Inner::Long(7)),
+        }
+        .encode_to_vec();
         bytes.extend([0xa0, 0x01, 0x01]); // field 20, a varint
         assert_eq!(value_of(&bytes), Err(WireError::UnknownValueField(20)));
         let known = bytes.len() - 3;
@@ -523,8 +538,20 @@ mod tests {
         let mut entry = Vec::new();
         for (tag, bytes) in [
             (1, b"id".to_vec()),
-            (2, proto::ValueType { inner: Some(Inner::Short(i32::MAX)) }.encode_to_vec()),
-            (2, proto::ValueType { inner: Some(Inner::Long(7)) }.encode_to_vec()),
+            (
+                2,
+                proto::ValueType {
+                    inner: Some(Inner::Short(i32::MAX)),
+                }
+                .encode_to_vec(),
+            ),
+            (
+                2,
+                proto::ValueType {
+                    inner: Some(Inner::Long(7)),
+                }
+                .encode_to_vec(),
+            ),
         ] {
             encode_key(tag, WireType::LengthDelimited, &mut entry);
             encode_varint(bytes.len() as u64, &mut entry);
@@ -559,7 +586,10 @@ mod tests {
 
         for broken in [&[0x4b, 0x08, 0x01][..], &[0x4c], &[0x4b, 0x54]] {
             let mut rest = broken;
-            assert!(matches!(field(&mut rest), Err(WireError::Malformed(_))), "{broken:?}");
+            assert!(
+                matches!(field(&mut rest), Err(WireError::Malformed(_))),
+                "{broken:?}"
+            );
         }
     }
 

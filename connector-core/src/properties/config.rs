@@ -36,7 +36,15 @@ where
     T: ConfigValue,
 {
     let mut problems = Vec::new();
-    read_field::<T>(map, "field", None, secret, T::parse, T::absent, &mut problems);
+    read_field::<T>(
+        map,
+        "field",
+        None,
+        secret,
+        T::parse,
+        T::absent,
+        &mut problems,
+    );
     problems.pop().map(|p| p.to_string())
 }
 

@@ -5,9 +5,9 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
+use proptest::prelude::*;
 use prost::Message;
 use prost::encoding::{WireType, encode_key, encode_varint};
-use proptest::prelude::*;
 
 use super::{same, value};
 use crate::grpc::read::{self, WireError};

@@ -59,7 +59,11 @@ fn resume_at(state: Option<&str>) -> Option<u64> {
 
 fn request(case: &Case) -> proto::UpdateRequest {
     let mut configuration = BTreeMap::new();
-    let fields = [("token", case.token), ("rows", case.rows), ("fail", case.fail)];
+    let fields = [
+        ("token", case.token),
+        ("rows", case.rows),
+        ("fail", case.fail),
+    ];
     for (name, value) in fields {
         if let Some(value) = value {
             configuration.insert(name.to_string(), value.to_string());
@@ -84,12 +88,17 @@ fn request(case: &Case) -> proto::UpdateRequest {
     }
 }
 
-async fn check(mut client: SourceConnectorClient<Channel>, case: Case) -> Result<(), TestCaseError> {
+async fn check(
+    mut client: SourceConnectorClient<Channel>,
+    case: Case,
+) -> Result<(), TestCaseError> {
     let (operations, status) = read_all(&mut client, request(&case)).await;
     if let Some(status) = &status {
         prop_assert!(!status.message().contains(SECRET), "{}", status.message());
     }
-    let rows = case.rows.map_or(Some(250), |r| r.trim().parse::<u64>().ok());
+    let rows = case
+        .rows
+        .map_or(Some(250), |r| r.trim().parse::<u64>().ok());
     let fail = match case.fail {
         None | Some("false") => Some(false),
         Some("true") => Some(true),
@@ -108,7 +117,9 @@ async fn check(mut client: SourceConnectorClient<Channel>, case: Case) -> Result
     };
     match (&status, fail) {
         (None, false) => {}
-        (Some(status), true) => prop_assert_eq!(status.code(), Code::Internal, "{}", status.message()),
+        (Some(status), true) => {
+            prop_assert_eq!(status.code(), Code::Internal, "{}", status.message())
+        }
         (status, _) => prop_assert!(false, "fail = {}, ended with {:?}", fail, status),
     }
 
@@ -122,10 +133,17 @@ async fn check(mut client: SourceConnectorClient<Channel>, case: Case) -> Result
             ref other => panic!("an id: {other:?}"),
         })
         .collect();
-    let expected: Vec<i64> = if items { (next..rows).map(|i| i as i64).collect() } else { Vec::new() };
+    let expected: Vec<i64> = if items {
+        (next..rows).map(|i| i as i64).collect()
+    } else {
+        Vec::new()
+    };
     prop_assert_eq!(upserted, expected);
     prop_assert_eq!(records.iter().any(|r| r.table_name == "items"), items);
-    prop_assert_eq!(records.iter().filter(|r| r.table_name == "events").count(), usize::from(events));
+    prop_assert_eq!(
+        records.iter().filter(|r| r.table_name == "events").count(),
+        usize::from(events)
+    );
     prop_assert!(
         records
             .iter()
@@ -146,6 +164,8 @@ fn any_update_request_ends_as_its_configuration_state_and_selection_say() {
         ..Cases::default()
     });
     runner
-        .run(&case(), |case| runtime.block_on(check(client.clone(), case)))
+        .run(&case(), |case| {
+            runtime.block_on(check(client.clone(), case))
+        })
         .unwrap();
 }
