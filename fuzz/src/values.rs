@@ -106,11 +106,12 @@ pub fn widen(values: &[Value]) {
         let widened = value.clone().widen_to(column);
         // Left open (docs/reliability.md, "Fuzzing"): a number with more integer digits than
         // the widened DECIMAL has room for; the destination refuses it (`types::fit`).
-        if matches!(column, DataType::Decimal { .. }) && !matches!(widened, Value::Decimal(_)) {
+        if matches!(column, DataType::Decimal { .. }) && !has_type(&widened, column) {
             assert!(
                 value
                     .data_type()
-                    .is_some_and(|t| t.widen(DataType::Long) != DataType::String)
+                    .is_some_and(|t| t.widen(DataType::Long) != DataType::String),
+                "{value:?} in a column of {column}: {widened:?}"
             );
             continue;
         }
