@@ -67,6 +67,8 @@ mod warehouse;
 mod cli;
 #[cfg(test)]
 mod layers;
+#[cfg(test)]
+mod properties;
 
 pub use config::{
     ConfigError, ConfigValue, Configuration, ConfigurationMap, FieldKind, Form, FormField,
@@ -156,6 +158,8 @@ macro_rules! main {
 /// sinks, the wire, the local warehouse. Not API: it changes without notice.
 #[doc(hidden)]
 pub mod __internal {
+    pub use crate::config::configuration_from_json;
+    pub use crate::driver::parse_state;
     pub use crate::driver::run as run_sync;
     pub use crate::record::{Cells, Record, RecordKind};
     pub use crate::schema::TableRef;
@@ -172,11 +176,13 @@ pub mod __internal {
     /// `serve`: the gRPC server and the wire form of values and records.
     pub mod grpc {
         pub use crate::grpc::ServeOptions;
+        #[cfg(feature = "reader")]
+        pub use crate::grpc::read;
         pub use crate::grpc::records::Records;
+        #[cfg(feature = "local")]
+        pub use crate::grpc::selection::selection_from_json;
         pub use crate::grpc::server::{bind, serve_on};
         pub use crate::grpc::wire;
-        #[cfg(feature = "local")]
-        pub use crate::grpc::{read, selection::selection_from_json};
     }
 
     /// `debug`: the local runner and its DuckDB warehouse.

@@ -35,7 +35,9 @@
 //! - Step 3 comes before step 6, as Fivetran lists them, so `2FA` → `_2_fa`.
 //! - Schemas follow the table rules, step 7 included.
 //! - Trailing underscores stay (`name_`), and an empty name stays empty (the destination then
-//!   refuses it).
+//!   refuses it). A name that is not empty never becomes empty: one whose characters all
+//!   transliterate to nothing (a lone combining accent, a variation selector) becomes `_`, as a
+//!   name of symbols does (`$$` → `_`).
 //! - Names are not made unique: two source names may give one destination name, and what
 //!   happens then is the destination's rule (docs/warehouse.md, "Names").
 //!
@@ -98,6 +100,7 @@
 //! // Empty.
 //! assert_eq!(column_name(""), "");
 //! assert_eq!(table_name(""), "");
+//! assert_eq!(table_name("\u{fe0f}"), "_");
 //! ```
 
 use std::borrow::Cow;
@@ -238,8 +241,15 @@ fn normalize(source: &str) -> String {
     if out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');
     }
+    // Characters that transliterate to nothing (`\u{fe0f}`) do not make a name empty.
+    if out.is_empty() && !source.is_empty() {
+        out.push('_');
+    }
     out
 }
+
+#[cfg(test)]
+mod properties;
 
 #[cfg(test)]
 mod tests {
@@ -334,6 +344,13 @@ mod tests {
         ("Ⅻ", "xii", "xii"),
         ("①st", "_1st", "_1st"),
         ("\u{10FFFF}", "_", "_"),
+        // Characters that transliterate to nothing: a name of them alone is `_`, not empty
+        // (found by fuzzing), and an accent on a letter is removed.
+        ("\u{fe0f}", "_", "_"),
+        ("\u{301}", "_", "_"),
+        ("\u{200b}\u{fe0f}", "_", "_"),
+        ("e\u{301}", "e", "e"),
+        ("\u{fe0f}Data", "data", "data"),
     ];
 
     #[test]

@@ -53,22 +53,39 @@ pub fn fit(column: &mut Column, value: Value, table: &str) -> Result<Value, Box<
     let Some(value_type) = value.data_type() else {
         return Ok(Value::Null);
     };
+    let refuse = |why| {
+        Box::new(FitError {
+            table: table.to_string(),
+            column: column.name.clone(),
+            why,
+        })
+    };
+    // A JSON value must be a document in an inferred column too, as in a declared one: the
+    // warehouse's JSON column refuses anything else (quoting it), and the modes must agree.
+    let value = match value {
+        Value::Json(_) if !column.declared => value.coerce_to(DataType::Json).map_err(refuse)?,
+        value => value,
+    };
     match (column.declared, column.data_type) {
-        (true, Some(declared)) => value.coerce_to(declared).map_err(|why| {
-            Box::new(FitError {
-                table: table.to_string(),
-                column: column.name.clone(),
-                why,
-            })
-        }),
+        (true, Some(declared)) => value.coerce_to(declared).map_err(refuse),
         (_, None) => {
             column.data_type = Some(value_type);
             Ok(value)
         }
         (false, Some(current)) => {
             let widened = current.widen(value_type);
+            let value = value.widen_to(widened);
+            // A DECIMAL holds 38 digits: a number with more integer digits than the widened
+            // DECIMAL leaves room for is refused, not kept as text in a DECIMAL column (found by
+            // the property tests).
+            if matches!(widened, DataType::Decimal { .. }) && !matches!(value, Value::Decimal(_)) {
+                return Err(refuse(CoerceError::DoesNotFit {
+                    value: format!("a value of type {}", value_type.fivetran_name()),
+                    target: widened,
+                }));
+            }
             column.data_type = Some(widened);
-            Ok(value.widen_to(widened))
+            Ok(value)
         }
     }
 }
@@ -128,6 +145,68 @@ mod tests {
         assert_eq!(
             fit(&mut inferred, Value::Long(3), "t"),
             Ok(Value::from("3"))
+        );
+    }
+
+    /// Found by the property tests: a JSON value that is not a document went unchecked into an
+    /// inferred column (the warehouse's cast refused it, quoting the value; the memory
+    /// destination kept it).
+    #[test]
+    fn an_inferred_column_refuses_json_that_is_not_a_document() {
+        for mut inferred in [
+            column(None, false),
+            column(Some(DataType::Json), false),
+            column(Some(DataType::String), false),
+        ] {
+            let error =
+                fit(&mut inferred, Value::Json("{\"key\": s3cret".into()), "t").unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "table `t`, column `c`: a value of type JSON is not a JSON document"
+            );
+            let kept = fit(&mut inferred, Value::Json("[1]".into()), "t").unwrap();
+            assert!(matches!(&kept, Value::Json(t) | Value::String(t) if t == "[1]"));
+        }
+    }
+
+    /// Found by the property tests: a LONG in an inferred DECIMAL(38, 20) column (a decimal of
+    /// 20 places came first) has 19 integer digits and 18 places for them; it was kept as text
+    /// in the DECIMAL column. It is refused, naming the types; declaring the column's type is
+    /// the way out.
+    #[test]
+    fn an_inferred_decimal_refuses_a_number_it_has_no_digits_for() {
+        let mut inferred = column(None, false);
+        let places = crate::decimal::Decimal::new(1, 20);
+        assert!(fit(&mut inferred, Value::Decimal(places), "t").is_ok());
+        assert_eq!(
+            fit(&mut inferred, Value::Long(7), "t"),
+            Ok(Value::Decimal(
+                crate::decimal::Decimal::new(7, 0).rescale(20).unwrap()
+            ))
+        );
+        let error = fit(&mut inferred, Value::Long(-1_000_000_000_000_000_000), "t").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "table `t`, column `c`: a value of type LONG does not fit DECIMAL(38, 20)"
+        );
+        assert_eq!(
+            inferred.data_type,
+            Some(DataType::Decimal {
+                precision: 38,
+                scale: 20
+            })
+        );
+        let mut no_integer_digits = column(None, false);
+        fit(
+            &mut no_integer_digits,
+            Value::Decimal(crate::decimal::Decimal::new(1, 38)),
+            "t",
+        )
+        .unwrap();
+        assert!(fit(&mut no_integer_digits, Value::Bool(true), "t").is_err());
+        assert_eq!(
+            fit(&mut no_integer_digits, Value::Bool(false), "t"),
+            Ok(Value::Decimal(crate::decimal::Decimal::new(0, 38)))
         );
     }
 

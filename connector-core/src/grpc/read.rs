@@ -1,6 +1,7 @@
 //! The reading side of the protocol, for `connector-tester`: values, tables and record kinds
 //! from the generated messages, and records read straight from a `Records` batch's bytes
-//! without building the generated `Record`s. A build without the local runner has no reader.
+//! without building the generated `Record`s. A build without the local runner (or the `reader`
+//! feature) has no reader.
 
 use std::borrow::Cow;
 use std::str::FromStr as _;
@@ -247,10 +248,45 @@ enum Field<'a> {
     Fixed32(u32),
     Fixed64(u64),
     Bytes(&'a [u8]),
+    /// A group (a deprecated wire form, still protobuf): skipped whole, as prost skips it.
+    Group,
+    /// The end of a group, which only `field` sees.
+    GroupEnd,
 }
 
-/// Reads one field (tag and payload) off the front of `rest`.
+/// Reads one field (tag and payload) off the front of `rest`; a group is read to its end.
 fn field<'a>(rest: &mut &'a [u8]) -> Result<(u32, Field<'a>), WireError> {
+    let (tag, payload) = wire_field(rest)?;
+    match payload {
+        Field::GroupEnd => Err(WireError::Malformed(
+            "the end of a group that did not start",
+        )),
+        Field::Group => {
+            // Groups nest; each ends with its own tag. Iterative, so no input runs the stack out.
+            let mut open = vec![tag];
+            while let Some(&inner) = open.last() {
+                if rest.is_empty() {
+                    return Err(WireError::Malformed("a group that does not end"));
+                }
+                match wire_field(rest)? {
+                    (t, Field::Group) => open.push(t),
+                    (t, Field::GroupEnd) if t == inner => {
+                        open.pop();
+                    }
+                    (_, Field::GroupEnd) => {
+                        return Err(WireError::Malformed("a group that ends with another's tag"));
+                    }
+                    _ => {}
+                }
+            }
+            Ok((tag, Field::Group))
+        }
+        payload => Ok((tag, payload)),
+    }
+}
+
+/// Reads one field's tag and payload, or the start or end of a group.
+fn wire_field<'a>(rest: &mut &'a [u8]) -> Result<(u32, Field<'a>), WireError> {
     let varint = |rest: &mut &'a [u8]| {
         decode_varint(rest).map_err(|_| WireError::Malformed("a varint that does not end"))
     };
@@ -283,6 +319,8 @@ fn field<'a>(rest: &mut &'a [u8]) -> Result<(u32, Field<'a>), WireError> {
             *rest = tail;
             Field::Fixed32(u32::from_le_bytes(*head))
         }
+        3 => Field::Group,
+        4 => Field::GroupEnd,
         other => return Err(WireError::UnsupportedWireType(other)),
     };
     Ok((tag, payload))
@@ -292,51 +330,77 @@ fn text(bytes: &[u8]) -> Result<&str, WireError> {
     std::str::from_utf8(bytes).map_err(|_| WireError::Malformed("text that is not UTF-8"))
 }
 
-/// One map entry: the column name and its `ValueType`.
+/// One map entry: the column name and its `ValueType`. As protobuf reads a message, the last
+/// name wins, and values that repeat are merged (their bytes read as one message).
 fn cell(entry: &[u8]) -> Result<(&str, Value), WireError> {
     let mut rest = entry;
-    let (mut name, mut value) = ("", Value::Null);
+    let mut name = "";
+    let mut value: Vec<&[u8]> = Vec::new();
     while !rest.is_empty() {
         match field(&mut rest)? {
             (1, Field::Bytes(b)) => name = text(b)?,
-            (2, Field::Bytes(b)) => value = value_of(b)?,
+            (2, Field::Bytes(b)) => value.push(b),
             _ => {}
         }
     }
+    let value = match value.as_slice() {
+        [] => Value::Null,
+        [one] => value_of(one)?,
+        parts => value_of(&parts.concat())?,
+    };
     Ok((name, value))
 }
 
-/// A `ValueType` message as the value `value_from_wire` would give.
+/// A `ValueType` message as the value `value_from_wire` would give. Its fields are a oneof: the
+/// last one read is the value, and earlier ones are not looked at (a message field that repeats
+/// back to back is merged); a field the protocol does not define is refused, not skipped, so
+/// that a value of a newer protocol is never read as NULL.
 fn value_of(bytes: &[u8]) -> Result<Value, WireError> {
     let mut rest = bytes;
-    let mut value = Value::Null;
+    let mut last: Option<(u32, Field<'_>)> = None;
+    // The bytes of a timestamp field that repeats: protobuf merges them.
+    let mut merged: Vec<&[u8]> = Vec::new();
     while !rest.is_empty() {
-        value = match field(&mut rest)? {
-            (1, _) => Value::Null,
-            (2, Field::Varint(n)) => Value::Bool(n != 0),
-            (3, Field::Varint(n)) => Value::Short(short(n as i64 as i32)?),
-            (4, Field::Varint(n)) => Value::Int(n as i64 as i32),
-            (5, Field::Varint(n)) => Value::Long(n as i64),
-            (6, Field::Fixed32(n)) => Value::Float(f32::from_bits(n)),
-            (7, Field::Fixed64(n)) => Value::Double(f64::from_bits(n)),
-            (tag @ 8..=10, Field::Bytes(b)) => {
-                let instant = timestamp(b)?;
-                match tag {
-                    8 => Value::NaiveDate(instant.date_naive()),
-                    9 => Value::NaiveDatetime(instant.naive_utc()),
-                    _ => Value::UtcDatetime(instant),
-                }
+        let (tag, payload) = field(&mut rest)?;
+        if !(1..=16).contains(&tag) {
+            return Err(WireError::UnknownValueField(tag));
+        }
+        match (&last, &payload) {
+            (Some((previous, Field::Bytes(_))), Field::Bytes(b)) if *previous == tag => {
+                merged.push(b)
             }
-            (11, Field::Bytes(b)) => Value::Decimal(decimal(text(b)?)?),
-            (12, Field::Bytes(b)) => Value::Binary(b.to_vec()),
-            (13, Field::Bytes(b)) => Value::String(text(b)?.to_string()),
-            (14, Field::Bytes(b)) => Value::Json(text(b)?.to_string()),
-            (15, Field::Bytes(b)) => Value::Xml(text(b)?.to_string()),
-            (16, _) => return Err(WireError::NaiveTimeValue),
-            (tag, _) => return Err(WireError::UnknownValueField(tag)),
-        };
+            (_, Field::Bytes(b)) => merged = vec![*b],
+            _ => merged.clear(),
+        }
+        last = Some((tag, payload));
     }
-    Ok(value)
+    let Some((tag, payload)) = last else {
+        return Ok(Value::Null);
+    };
+    Ok(match (tag, payload) {
+        (1, _) => Value::Null,
+        (2, Field::Varint(n)) => Value::Bool(n != 0),
+        (3, Field::Varint(n)) => Value::Short(short(n as i64 as i32)?),
+        (4, Field::Varint(n)) => Value::Int(n as i64 as i32),
+        (5, Field::Varint(n)) => Value::Long(n as i64),
+        (6, Field::Fixed32(n)) => Value::Float(f32::from_bits(n)),
+        (7, Field::Fixed64(n)) => Value::Double(f64::from_bits(n)),
+        (tag @ 8..=10, Field::Bytes(_)) => {
+            let instant = timestamp(&merged.concat())?;
+            match tag {
+                8 => Value::NaiveDate(instant.date_naive()),
+                9 => Value::NaiveDatetime(instant.naive_utc()),
+                _ => Value::UtcDatetime(instant),
+            }
+        }
+        (11, Field::Bytes(b)) => Value::Decimal(decimal(text(b)?)?),
+        (12, Field::Bytes(b)) => Value::Binary(b.to_vec()),
+        (13, Field::Bytes(b)) => Value::String(text(b)?.to_string()),
+        (14, Field::Bytes(b)) => Value::Json(text(b)?.to_string()),
+        (15, Field::Bytes(b)) => Value::Xml(text(b)?.to_string()),
+        (16, _) => return Err(WireError::NaiveTimeValue),
+        (tag, _) => return Err(WireError::UnknownValueField(tag)),
+    })
 }
 
 fn timestamp(bytes: &[u8]) -> Result<chrono::DateTime<chrono::Utc>, WireError> {
@@ -404,6 +468,129 @@ mod tests {
                 .to_string()
                 .contains("NAIVE_TIME")
         );
+    }
+
+    /// A `ValueType` of several fields, read by the tester and by prost.
+    fn both_ways(
+        parts: &[proto::ValueType],
+    ) -> (Result<Value, WireError>, Result<Value, WireError>) {
+        use prost::Message as _;
+        let bytes: Vec<u8> = parts.iter().flat_map(|p| p.encode_to_vec()).collect();
+        let prost = proto::ValueType::decode(bytes.as_slice()).expect("prost reads it");
+        (value_of(&bytes), value_from_wire(prost))
+    }
+
+    /// Found by fuzzing (the `records` target): a value's fields are a oneof, and the last one
+    /// is the value. The tester refused a cell whose earlier field was a SHORT out of range,
+    /// which prost (and so Fivetran) reads as the later field's value.
+    #[test]
+    fn the_last_field_of_a_value_is_the_value() {
+        let v = |inner| proto::ValueType { inner: Some(inner) };
+        let (ours, prost) = both_ways(&[v(Inner::Short(2_097_147)), v(Inner::Bool(true))]);
+        assert_eq!(ours, Ok(Value::Bool(true)));
+        assert_eq!(ours, prost);
+        let (ours, prost) = both_ways(&[v(Inner::Decimal("12,5".into())), v(Inner::Long(7))]);
+        assert_eq!((ours, prost), (Ok(Value::Long(7)), Ok(Value::Long(7))));
+        // The last field out of range is refused, as `value_from_wire` refuses it.
+        let (ours, prost) = both_ways(&[v(Inner::Bool(true)), v(Inner::Short(40_000))]);
+        assert_eq!(ours, Err(WireError::ShortOutOfRange(40_000)));
+        assert_eq!(ours, prost);
+        // A timestamp that repeats is merged, field by field.
+        let at = |seconds, nanos| v(Inner::UtcDatetime(Timestamp { seconds, nanos }));
+        let (ours, prost) = both_ways(&[at(86_400, 0), at(0, 5)]);
+        assert_eq!(
+            ours,
+            Ok(Value::UtcDatetime(
+                DateTime::from_timestamp(86_400, 5).unwrap()
+            ))
+        );
+        assert_eq!(ours, prost);
+        // A different kind in between replaces it.
+        let (ours, prost) = both_ways(&[at(86_400, 0), v(Inner::Long(1)), at(0, 5)]);
+        assert_eq!(
+            ours,
+            Ok(Value::UtcDatetime(DateTime::from_timestamp(0, 5).unwrap()))
+        );
+        assert_eq!(ours, prost);
+    }
+
+    /// A field the protocol does not define is refused (prost would skip it and read NULL): a
+    /// value of a newer protocol is never lost as NULL.
+    #[test]
+    fn an_unknown_value_field_is_refused_wherever_it_is() {
+        use prost::Message as _;
+        let mut bytes = proto::ValueType {
+            inner: Some(Inner::Long(7)),
+        }
+        .encode_to_vec();
+        bytes.extend([0xa0, 0x01, 0x01]); // field 20, a varint
+        assert_eq!(value_of(&bytes), Err(WireError::UnknownValueField(20)));
+        let known = bytes.len() - 3;
+        bytes.rotate_left(known);
+        assert_eq!(value_of(&bytes), Err(WireError::UnknownValueField(20)));
+    }
+
+    /// A map entry whose value repeats is one merged value, as protobuf reads it.
+    #[test]
+    fn a_cell_whose_value_repeats_is_merged() {
+        use prost::Message as _;
+        use prost::encoding::{WireType, encode_key, encode_varint};
+        let mut entry = Vec::new();
+        for (tag, bytes) in [
+            (1, b"id".to_vec()),
+            (
+                2,
+                proto::ValueType {
+                    inner: Some(Inner::Short(i32::MAX)),
+                }
+                .encode_to_vec(),
+            ),
+            (
+                2,
+                proto::ValueType {
+                    inner: Some(Inner::Long(7)),
+                }
+                .encode_to_vec(),
+            ),
+        ] {
+            encode_key(tag, WireType::LengthDelimited, &mut entry);
+            encode_varint(bytes.len() as u64, &mut entry);
+            entry.extend(bytes);
+        }
+        assert_eq!(cell(&entry), Ok(("id", Value::Long(7))));
+    }
+
+    /// Found by fuzzing (the `records` target): a record with a group field (wire types 3 and
+    /// 4, deprecated but protobuf) was refused by the tester, which prost reads, skipping it.
+    #[test]
+    fn a_group_field_is_skipped_as_prost_skips_it() {
+        use prost::Message as _;
+        let record = proto::Record {
+            schema_name: None,
+            table_name: "t".into(),
+            r#type: 0,
+            data: [("id".to_string(), crate::grpc::wire::value(Value::Long(7)))].into(),
+        };
+        let mut body = record.encode_to_vec();
+        // Field 9, a group holding a varint and a nested group, then its end.
+        body.extend([0x4b, 0x08, 0x01, 0x53, 0x54, 0x4c]);
+        let mut bytes = vec![0x0a];
+        prost::encoding::encode_varint(body.len() as u64, &mut bytes);
+        bytes.extend(&body);
+        let batch = Records::decode(bytes.as_slice()).unwrap();
+        assert_eq!(batch.records().unwrap(), [record]);
+        let view = batch.views().next().unwrap().unwrap();
+        assert_eq!(view.table_name, "t");
+        let cells: Vec<_> = view.cells().collect();
+        assert_eq!(cells, [Ok(("id", Value::Long(7)))]);
+
+        for broken in [&[0x4b, 0x08, 0x01][..], &[0x4c], &[0x4b, 0x54]] {
+            let mut rest = broken;
+            assert!(
+                matches!(field(&mut rest), Err(WireError::Malformed(_))),
+                "{broken:?}"
+            );
+        }
     }
 
     #[test]

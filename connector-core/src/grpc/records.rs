@@ -111,7 +111,7 @@ impl Records {
     }
 
     /// The records, decoded.
-    #[cfg(any(test, feature = "local"))]
+    #[cfg(any(test, feature = "reader"))]
     pub fn records(&self) -> Result<Vec<crate::proto::Record>, DecodeError> {
         use prost::encoding::decode_key;
         let mut buf = self.bytes.as_slice();
@@ -338,7 +338,7 @@ mod tests {
         }
     }
 
-    #[cfg(feature = "local")]
+    #[cfg(feature = "reader")]
     fn every_value() -> Vec<(std::borrow::Cow<'static, str>, Value)> {
         use chrono::{DateTime, NaiveDate};
         let date = NaiveDate::from_ymd_opt(1969, 7, 20).unwrap();
@@ -369,8 +369,8 @@ mod tests {
         .collect()
     }
 
-    /// Needs the reader of `connector-tester`, which only the local runner builds.
-    #[cfg(feature = "local")]
+    /// Needs the reader of `connector-tester` (the `reader` feature, on with the local runner).
+    #[cfg(feature = "reader")]
     #[test]
     fn records_encoded_straight_decode_as_the_generated_ones() {
         use crate::grpc::read::RecordView;

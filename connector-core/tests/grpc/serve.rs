@@ -736,3 +736,5 @@ async fn the_server_answers_on_ipv4_and_ipv6() {
         assert!(form.is_ok(), "{host}: {form:?}");
     }
 }
+
+mod properties;
