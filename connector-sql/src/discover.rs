@@ -91,6 +91,20 @@ pub struct TablePlan {
     pub checkpoint_every: usize,
     /// The database's SQL.
     pub dialect: Dialect,
+    /// Where the first sync starts (a cursor value as text; rows above it), when not at the
+    /// table's beginning.
+    pub start_after: Option<String>,
+}
+
+/// What a replication query reads after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// Nothing: the table from its beginning.
+    Nothing,
+    /// A cursor value alone (parameter 1): a first sync's start, or a table without key.
+    Cursor,
+    /// A saved position: the cursor then the key (parameters 1, 2, ...).
+    Position,
 }
 
 impl TablePlan {
@@ -139,12 +153,20 @@ impl TablePlan {
             tie_breaker,
             checkpoint_every: DEFAULT_CHECKPOINT_EVERY,
             dialect,
+            start_after: None,
         })
     }
 
     /// Checkpoints after every `rows` rows (at least 1).
     pub fn checkpoint_every(mut self, rows: usize) -> TablePlan {
         self.checkpoint_every = rows.max(1);
+        self
+    }
+
+    /// Starts the first sync after this cursor value (the database's text for it:
+    /// `2024-01-01 00:00:00+00`); later syncs start from their saved position.
+    pub fn start_after(mut self, cursor: impl Into<String>) -> TablePlan {
+        self.start_after = Some(cursor.into());
         self
     }
 
@@ -166,7 +188,7 @@ impl TablePlan {
     /// `after` (its parameters: the position's cursor then key, as text). It selects every
     /// column (those read as text cast to it), then the cursor and the key again as text: the
     /// position of each row, in the database's own exact form.
-    pub fn query(&self, after: bool) -> String {
+    pub fn query(&self, after: After) -> String {
         let d = self.dialect;
         // Every column is named through the table's alias: a column selected as its text
         // keeps its name as an output column, and ORDER BY would find both.
@@ -201,8 +223,8 @@ impl TablePlan {
             select.join(", "),
             d.qualified(&self.table.schema, &self.table.name)
         );
-        if after {
-            let compared: Vec<(&str, &str)> = if self.has_tie_breaker() {
+        if after != After::Nothing {
+            let compared: Vec<(&str, &str)> = if after == After::Position {
                 quoted.iter().map(|(n, t)| (n.as_str(), *t)).collect()
             } else {
                 vec![(cursor.as_str(), quoted[0].1)]
@@ -262,7 +284,7 @@ mod tests {
     fn a_keyed_table_resumes_after_its_cursor_and_key() {
         let plan = TablePlan::new(orders(true), &choice("updated_at"), Dialect::Postgres).unwrap();
         assert_eq!(
-            plan.query(true),
+            plan.query(After::Position),
             "SELECT source.\"id\", CAST(source.\"note\" AS text) AS \"note\", source.\"updated_at\", \
              CAST(source.\"updated_at\" AS text) AS \"__position_0\", \
              CAST(source.\"id\" AS text) AS \"__position_1\" \
@@ -279,7 +301,7 @@ mod tests {
         let plan = TablePlan::new(orders(true), &choice("id"), Dialect::Postgres).unwrap();
         assert!(!plan.has_tie_breaker());
         assert!(
-            plan.query(true)
+            plan.query(After::Position)
                 .ends_with("AND source.\"id\" > CAST($1::text AS integer) ORDER BY source.\"id\"")
         );
     }
@@ -289,7 +311,7 @@ mod tests {
         let plan = TablePlan::new(orders(false), &choice("updated_at"), Dialect::Postgres).unwrap();
         assert!(!plan.has_tie_breaker());
         assert!(
-            plan.query(false).ends_with(
+            plan.query(After::Nothing).ends_with(
                 "WHERE source.\"updated_at\" IS NOT NULL ORDER BY source.\"updated_at\""
             )
         );

@@ -49,7 +49,7 @@ pub mod types;
 pub use choice::{TableChoice, TableChoices};
 pub use connection::{ConnectionSettings, Password};
 pub use dialect::Dialect;
-pub use discover::{SourceColumn, SourceTable, TablePlan};
+pub use discover::{After, SourceColumn, SourceTable, TablePlan};
 pub use postgres::Postgres;
 pub use replicate::{Position, Positions, ReplicationReport, replicate};
 /// The PostgreSQL driver, for a connector's own statements (setup, writes in tests).

@@ -11,7 +11,7 @@ use tokio_postgres::{Client, NoTls, RowStream};
 use crate::choice::TableChoices;
 use crate::connection::ConnectionSettings;
 use crate::dialect::Dialect;
-use crate::discover::{SourceColumn, SourceTable, TablePlan};
+use crate::discover::{After, SourceColumn, SourceTable, TablePlan};
 use crate::types::{Read, SqlType, map};
 
 /// The columns of every table and view a user can read, schema by schema, in column order.
@@ -190,8 +190,13 @@ impl Postgres {
         plan: &TablePlan,
         position: Option<&[String]>,
     ) -> anyhow::Result<RowStream> {
-        let query = plan.query(position.is_some());
-        let parameters: &[String] = position.unwrap_or(&[]);
+        let start = plan.start_after.as_ref().map(std::slice::from_ref);
+        let (after, parameters) = match (position, start) {
+            (Some(position), _) if position.len() > 1 => (After::Position, position),
+            (Some(cursor), _) | (None, Some(cursor)) => (After::Cursor, cursor),
+            (None, None) => (After::Nothing, &[][..]),
+        };
+        let query = plan.query(after);
         self.client
             .query_raw(query.as_str(), parameters.iter())
             .await
