@@ -2,11 +2,103 @@
 //! key), the run-time schema made of it, and the plan of a table's replication: the cursor, the
 //! tie-breaking key and the queries that read above a saved position.
 
+use std::collections::BTreeMap;
+
+use connector_core::anyhow::{self, anyhow, bail};
 use connector_core::{Column, TableSchema};
 
-use crate::choice::TableChoice;
+use crate::choice::{TableChoice, TableChoices};
 use crate::dialect::Dialect;
-use crate::types::{Mapping, SqlType};
+use crate::types::{Mapping, SqlType, map};
+
+/// One row of a catalog's column list.
+pub(crate) struct CatalogColumn {
+    pub schema: String,
+    pub table: String,
+    pub name: String,
+    pub sql_type: SqlType,
+    pub cast_type: String,
+}
+
+/// Primary-key columns by (schema, table, column), with their place in the key.
+pub(crate) type CatalogKeys = BTreeMap<(String, String, String), u32>;
+
+/// The tables of a catalog's columns (in schema, table, column order), typed for `dialect`; a
+/// column whose type has no Fivetran type is logged as a warning.
+pub(crate) fn assemble(
+    columns: Vec<CatalogColumn>,
+    keys: &CatalogKeys,
+    dialect: Dialect,
+) -> Vec<SourceTable> {
+    let mut tables: Vec<SourceTable> = Vec::new();
+    for c in columns {
+        let mapping = map(dialect, &c.sql_type);
+        if !mapping.known {
+            tracing::warn!(
+                "column `{}` of `{}.{}` has type {}, which has no Fivetran type: it is sent as STRING",
+                c.name,
+                c.schema,
+                c.table,
+                c.cast_type
+            );
+        }
+        let key_position = keys
+            .get(&(c.schema.clone(), c.table.clone(), c.name.clone()))
+            .copied();
+        let column = SourceColumn {
+            name: c.name,
+            sql_type: c.sql_type,
+            cast_type: c.cast_type,
+            mapping,
+            key_position,
+        };
+        match tables.last_mut() {
+            Some(last) if last.schema == c.schema && last.name == c.table => {
+                last.columns.push(column)
+            }
+            _ => tables.push(SourceTable {
+                schema: c.schema,
+                name: c.table,
+                columns: vec![column],
+            }),
+        }
+    }
+    tables
+}
+
+/// The replication of each chosen table, checked against the catalog's `tables`: each table
+/// must exist and have its cursor column, and no two may share a destination name.
+pub(crate) fn plan_tables(
+    mut tables: Vec<SourceTable>,
+    choices: &TableChoices,
+    default_schema: &str,
+    dialect: Dialect,
+) -> anyhow::Result<Vec<TablePlan>> {
+    let mut plans: Vec<TablePlan> = Vec::new();
+    for choice in choices.iter() {
+        let schema = choice.schema.as_deref().unwrap_or(default_schema);
+        let Some(found) = tables
+            .iter()
+            .position(|t| t.schema == schema && t.name == choice.table)
+        else {
+            bail!(
+                "table `{schema}.{}` is not in the database (or this user cannot read it)",
+                choice.table
+            );
+        };
+        let table = tables.swap_remove(found);
+        if let Some(other) = plans.iter().find(|p| p.table.name == table.name) {
+            bail!(
+                "tables `{}` and `{}` would both be written to the destination table `{}`: choose one",
+                other.table.qualified_name(),
+                table.qualified_name(),
+                table.name
+            );
+        }
+        plans.push(TablePlan::new(table, choice, dialect).map_err(|e| anyhow!(e))?);
+    }
+    Ok(plans)
+}
 
 /// A column of a source table.
 #[derive(Debug, Clone, PartialEq, Eq)]

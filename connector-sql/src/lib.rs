@@ -40,6 +40,9 @@ mod dialect;
 mod discover;
 mod postgres;
 mod replicate;
+mod source;
+#[cfg(feature = "sql-server")]
+pub mod sql_server;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 #[cfg(test)]
@@ -52,5 +55,11 @@ pub use dialect::Dialect;
 pub use discover::{After, SourceColumn, SourceTable, TablePlan};
 pub use postgres::Postgres;
 pub use replicate::{Position, Positions, ReplicationReport, replicate};
+pub use source::{PositionedRow, Source};
+#[cfg(feature = "sql-server")]
+pub use sql_server::{Encryption, SqlServer};
+/// The SQL Server driver (feature `sql-server`).
+#[cfg(feature = "sql-server")]
+pub use tiberius;
 /// The PostgreSQL driver, for a connector's own statements (setup, writes in tests).
 pub use tokio_postgres;

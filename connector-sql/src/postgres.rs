@@ -3,16 +3,21 @@
 
 use std::collections::BTreeMap;
 
-use connector_core::anyhow::{self, Context as _, anyhow, bail};
+use connector_core::anyhow::{self, Context as _, anyhow};
 use connector_core::chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use connector_core::{Decimal, Row, Value};
-use tokio_postgres::{Client, NoTls, RowStream};
+use std::future::Future;
+
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use tokio_postgres::{Client, NoTls};
 
 use crate::choice::TableChoices;
 use crate::connection::ConnectionSettings;
 use crate::dialect::Dialect;
-use crate::discover::{After, SourceColumn, SourceTable, TablePlan};
-use crate::types::{Read, SqlType, map};
+use crate::discover::{CatalogColumn, SourceColumn, SourceTable, TablePlan, assemble, plan_tables};
+use crate::source::{PositionedRow, Source, after};
+use crate::types::{Read, SqlType};
 
 /// The columns of every table and view a user can read, schema by schema, in column order.
 /// `information_schema` rather than `pg_catalog`: Redshift has it too.
@@ -100,21 +105,14 @@ impl Postgres {
             let position: i32 = row.get(3);
             keys.insert((row.get(0), row.get(1), row.get(2)), position as u32);
         }
-        let mut tables: Vec<SourceTable> = Vec::new();
+        let mut columns = Vec::new();
         for row in self
             .client
             .query(COLUMNS, &[])
             .await
             .context("could not read the catalog")?
         {
-            let (schema, table, name): (String, String, String) =
-                (row.get(0), row.get(1), row.get(2));
             let data_type: String = row.get(3);
-            let sql_type = SqlType {
-                name: data_type.clone(),
-                precision: row.get(6),
-                scale: row.get(7),
-            };
             let cast_type = match data_type.as_str() {
                 "USER-DEFINED" | "ARRAY" => {
                     let (udt_schema, udt_name): (String, String) = (row.get(4), row.get(5));
@@ -122,93 +120,62 @@ impl Postgres {
                 }
                 _ => data_type.clone(),
             };
-            let mapping = map(self.dialect, &sql_type);
-            if !mapping.known {
-                tracing::warn!(
-                    "column `{name}` of `{schema}.{table}` has type {cast_type}, which has no \
-                     Fivetran type: it is sent as STRING"
-                );
-            }
-            let key_position = keys
-                .get(&(schema.clone(), table.clone(), name.clone()))
-                .copied();
-            let column = SourceColumn {
-                name,
-                sql_type,
+            columns.push(CatalogColumn {
+                schema: row.get(0),
+                table: row.get(1),
+                name: row.get(2),
+                sql_type: SqlType {
+                    name: data_type,
+                    precision: row.get(6),
+                    scale: row.get(7),
+                },
                 cast_type,
-                mapping,
-                key_position,
-            };
-            match tables.last_mut() {
-                Some(last) if last.schema == schema && last.name == table => {
-                    last.columns.push(column)
-                }
-                _ => tables.push(SourceTable {
-                    schema,
-                    name: table,
-                    columns: vec![column],
-                }),
-            }
+            });
         }
-        Ok(tables)
+        Ok(assemble(columns, &keys, self.dialect))
     }
 
     /// The replication of each chosen table, checked against the catalog: each table must
     /// exist and have its cursor column, and no two may share a destination name.
     pub async fn plan(&self, choices: &TableChoices) -> anyhow::Result<Vec<TablePlan>> {
-        let mut tables = self.discover().await?;
-        let mut plans: Vec<TablePlan> = Vec::new();
-        for choice in choices.iter() {
-            let schema = choice.schema.as_deref().unwrap_or(&self.default_schema);
-            let Some(found) = tables
-                .iter()
-                .position(|t| t.schema == schema && t.name == choice.table)
-            else {
-                bail!(
-                    "table `{schema}.{}` is not in the database (or this user cannot read it)",
-                    choice.table
-                );
-            };
-            let table = tables.swap_remove(found);
-            if let Some(other) = plans.iter().find(|p| p.table.name == table.name) {
-                bail!(
-                    "tables `{}` and `{}` would both be written to the destination table `{}`: choose one",
-                    other.table.qualified_name(),
-                    table.qualified_name(),
-                    table.name
-                );
-            }
-            plans.push(TablePlan::new(table, choice, self.dialect).map_err(|e| anyhow!(e))?);
-        }
-        Ok(plans)
+        plan_tables(
+            self.discover().await?,
+            choices,
+            &self.default_schema,
+            self.dialect,
+        )
     }
+}
 
-    /// The rows of `plan`'s table after `position` (cursor then key, as text), streamed in
-    /// `(cursor, key)` order.
-    pub(crate) async fn rows_after(
-        &self,
-        plan: &TablePlan,
-        position: Option<&[String]>,
-    ) -> anyhow::Result<RowStream> {
-        let start = plan.start_after.as_ref().map(std::slice::from_ref);
-        let (after, parameters) = match (position, start) {
-            (Some(position), _) if position.len() > 1 => (After::Position, position),
-            (Some(cursor), _) | (None, Some(cursor)) => (After::Cursor, cursor),
-            (None, None) => (After::Nothing, &[][..]),
-        };
-        let query = plan.query(after);
-        self.client
-            .query_raw(query.as_str(), parameters.iter())
-            .await
-            .with_context(|| format!("could not read table `{}`", plan.table.qualified_name()))
+impl Source for Postgres {
+    fn rows_after<'a>(
+        &'a self,
+        plan: &'a TablePlan,
+        position: Option<&'a [String]>,
+    ) -> impl Future<Output = anyhow::Result<BoxStream<'a, anyhow::Result<PositionedRow>>>> + Send + 'a
+    {
+        async move {
+            let (after, parameters) = after(plan, position);
+            let rows = self
+                .client
+                .query_raw(plan.query(after).as_str(), parameters.iter())
+                .await
+                .with_context(|| {
+                    format!("could not read table `{}`", plan.table.qualified_name())
+                })?;
+            let table = plan.table.qualified_name();
+            Ok(rows
+                .map(move |row| {
+                    let row = row.with_context(|| format!("reading table `{table}` failed"))?;
+                    decode(plan, &row)
+                })
+                .boxed())
+        }
     }
 }
 
 /// A row of [`TablePlan::query`] as a run-time row, and its position (cursor then key, as text).
-pub(crate) fn decode(
-    plan: &TablePlan,
-    row: &tokio_postgres::Row,
-) -> anyhow::Result<(Row, Vec<String>)> {
+fn decode(plan: &TablePlan, row: &tokio_postgres::Row) -> anyhow::Result<(Row, Vec<String>)> {
     let columns = &plan.table.columns;
     let mut out = Row::new();
     for (i, column) in columns.iter().enumerate() {

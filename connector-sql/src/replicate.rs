@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 
 use connector_core::Operations;
-use connector_core::anyhow::{self, Context as _};
+use connector_core::anyhow;
 use connector_core::serde::{Deserialize, Serialize};
 use futures_util::{TryStreamExt, pin_mut};
 
 use crate::discover::TablePlan;
-use crate::postgres::{Postgres, decode};
+use crate::source::Source;
 
 /// Where a table's replication stands: the cursor and the key of the last row written, each as
 /// the database's text for it (`"2024-05-01 10:00:00+00"`, `["42"]`). A table without a
@@ -88,7 +88,7 @@ pub struct ReplicationReport {
 /// upserted over themselves.
 pub async fn replicate<C, S>(
     ops: &Operations<C>,
-    source: &Postgres,
+    source: &impl Source,
     plan: &TablePlan,
     state: &mut S,
     positions: impl Fn(&mut S) -> &mut Positions,
@@ -111,12 +111,7 @@ where
     let mut report = ReplicationReport::default();
     let mut since_checkpoint = 0;
     let mut last: Option<Position> = None;
-    while let Some(row) = rows
-        .try_next()
-        .await
-        .with_context(|| format!("reading table `{table}` failed"))?
-    {
-        let (row, position) = decode(plan, &row)?;
+    while let Some((row, position)) = rows.try_next().await? {
         let position = Position::from_columns(position);
         // Without a key, rows of one cursor value are only told apart by the value: the
         // checkpoint waits until all of them are written, at the first row of the next value.
