@@ -61,6 +61,18 @@ pub enum Encryption {
     Off,
 }
 
+/// A configuration field: `required`, `trust_server_certificate` or `off`.
+impl connector_core::ConfigValue for Encryption {
+    fn parse(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "required" => Ok(Encryption::Required),
+            "trust_server_certificate" => Ok(Encryption::TrustServerCertificate),
+            "off" => Ok(Encryption::Off),
+            _ => Err("must be one of required, trust_server_certificate, off".into()),
+        }
+    }
+}
+
 /// A connection to a SQL Server database.
 pub struct SqlServer {
     client: Mutex<Client<Compat<TcpStream>>>,

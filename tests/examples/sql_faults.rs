@@ -1,4 +1,5 @@
-//! The SQL examples through the local warehouse: `redshift` served like `debug`, and its faults
+//! The SQL examples through the local warehouse: `redshift` and `sql_server` served like
+//! `debug`, and `redshift`'s faults
 //! (issue 12 §4), each against a throwaway PostgreSQL cluster of its own:
 //! - the sync killed (SIGKILL) in the middle of a large incremental table: the next run ends
 //!   with every row once, and the state's cursor is the largest in the warehouse;
@@ -250,4 +251,21 @@ async fn redshift_served_like_debug() {
     configuration["create_sample_table"] = json!("true");
     configuration["batch_size"] = json!("2");
     assert_served_like_debug::<redshift::update>(configuration, 2).await;
+}
+
+/// `sql_server` (its PostgreSQL dialect: no SQL Server runs here) served like `debug`.
+#[tokio::test(flavor = "multi_thread")]
+async fn sql_server_served_like_debug() {
+    let cluster = TestPostgres::start("hr").unwrap();
+    let settings = cluster.settings();
+    let configuration = json!({
+        "host": settings.host,
+        "port": settings.port.to_string(),
+        "database": settings.database,
+        "user": settings.user,
+        "password": settings.password.expose(),
+        "dialect": "postgres",
+        "create_sample_table": "true",
+    });
+    assert_served_like_debug::<sql_server::update>(configuration, 2).await;
 }
