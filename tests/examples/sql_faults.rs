@@ -22,7 +22,7 @@ use connector_sql::Dialect;
 use connector_sql::testing::{TestPostgres, wait_until};
 
 /// Rows of the large table (beside the sample's five).
-const ROWS: i64 = 200_000;
+const ROWS: i64 = 100_000;
 
 /// The configuration for `cluster`: the PostgreSQL dialect, every row from the beginning,
 /// a checkpoint every 1,000 rows.
