@@ -197,6 +197,7 @@ fn dlt(cluster: &TestPostgres, table: &str, rows: u64) -> Result<Measured> {
                 "-q",
                 &format!("dlt[duckdb,sql_database]=={DLT_VERSION}"),
                 "psycopg2-binary",
+                "sqlalchemy",
             ])
             .status()?;
         ensure!(
