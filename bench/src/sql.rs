@@ -243,7 +243,7 @@ fn fill(cluster: &TestPostgres, table: &str, rows: u64) -> Result<()> {
              INSERT INTO {table} SELECT i, 'Customer #' || (i % 1000), (i % 100000) * 0.37,
                  timestamptz '2023-11-14 22:13:20+00' + i * interval '1 second', i % 3 <> 0,
                  ((i * 7919) % 100000000) / 10000.0
-             FROM generate_series(0, {} - 1) i;
+             FROM generate_series(0::bigint, {} - 1) i;
              ANALYZE {table};",
             rows
         ),
