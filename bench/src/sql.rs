@@ -208,7 +208,7 @@ fn dlt(cluster: &TestPostgres, table: &str, rows: u64) -> Result<Measured> {
     let dir = tempdir("sql-dlt");
     std::fs::create_dir_all(&dir)?;
     let credentials = format!(
-        "postgresql://{}:{}@127.0.0.1:{}/bench",
+        "postgresql+psycopg2://{}:{}@127.0.0.1:{}/bench",
         connector_sql::testing::USER,
         connector_sql::testing::PASSWORD,
         cluster.port()
