@@ -5,8 +5,9 @@
 //! `/usr/lib/postgresql/*/bin`, the newest version first; `PG_BIN` names another directory).
 //! PostgreSQL refuses to run as root, and tests often do (containers, CI): as root, the cluster
 //! belongs to the unprivileged user `nobody` (the temporary directory is given to it) and every
-//! server command runs through `runuser -u nobody`. Clients connect over TCP with a password
-//! (SCRAM), as a connector does.
+//! server command runs through `setpriv --reuid=nobody --regid=nogroup --clear-groups`
+//! (util-linux; not `runuser`, which can stop on SIGTTOU when a test runs in the background).
+//! Clients connect over TCP with a password (SCRAM), as a connector does.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,8 @@ pub const USER: &str = "postgres";
 pub const PASSWORD: &str = "connector-sql-test";
 /// The user a cluster runs as when the tests run as root.
 const UNPRIVILEGED: &str = "nobody";
+/// Its group (Debian's name for it).
+const UNPRIVILEGED_GROUP: &str = "nogroup";
 
 /// A running throwaway cluster with one database.
 ///
@@ -185,8 +188,14 @@ impl TestPostgres {
         let program = self.bin.join(program);
         match self.as_user {
             Some(user) => {
-                let mut command = Command::new("runuser");
-                command.args(["-u", user, "--"]).arg(program);
+                // `setpriv` only changes the ids and execs: `runuser` opens a PAM session and can
+                // stop on terminal signals (SIGTTOU) when run in the background.
+                let mut command = Command::new("setpriv");
+                command
+                    .arg(format!("--reuid={user}"))
+                    .arg(format!("--regid={UNPRIVILEGED_GROUP}"))
+                    .args(["--clear-groups", "--"])
+                    .arg(program);
                 command
             }
             None => Command::new(program),
