@@ -28,8 +28,8 @@ use duckdb::types::{TimeUnit, Value as DuckValue};
 
 use crate::encode::{Order, order};
 
-const DLT_VERSION: &str = "1.31.0";
-const VENV: &str = "/var/tmp/connector-bench-venv";
+pub(crate) const DLT_VERSION: &str = "1.31.0";
+pub(crate) const VENV: &str = "/var/tmp/connector-bench-venv";
 
 #[derive(clap::Args)]
 pub struct Args {

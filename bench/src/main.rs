@@ -8,6 +8,7 @@ mod encode;
 mod local;
 mod page_number;
 mod serve;
+mod sql;
 
 use clap::{Parser, Subcommand};
 
@@ -36,6 +37,11 @@ enum Command {
     /// One scenario of `local`, run in a child process (internal).
     #[command(hide = true)]
     LocalScenario(local::ScenarioArgs),
+    /// Replicate a PostgreSQL table into `debug` with connector-sql, beside dlt's sql_database.
+    Sql(sql::Args),
+    /// One replication of `sql`, run in a child process (internal).
+    #[command(hide = true)]
+    SqlScenario(sql::ScenarioArgs),
     /// Stream rows from `serve` to the tester's client over loopback, beside the Python SDK's server.
     Serve(serve::Args),
     /// The server of `serve`, run in a child process (internal).
@@ -53,6 +59,8 @@ fn main() {
         Command::Encode(args) => encode::run(&args),
         Command::Local(args) => local::run(&args),
         Command::LocalScenario(args) => local::scenario(&args),
+        Command::Sql(args) => sql::run(&args),
+        Command::SqlScenario(args) => sql::scenario(&args),
         Command::Serve(args) => serve::run(&args),
         Command::ServeTarget(args) => serve::target(&args),
         Command::ServeReader(args) => serve::reader(&args),

@@ -4,6 +4,7 @@
 mod pypi_playground;
 mod python_interop;
 mod secrets;
+mod sql_faults;
 
 use connector_core::serde_json::{Value, json};
 use connector_core::testing::assert_served_like_debug;
@@ -66,6 +67,7 @@ mod served_like_debug {
     served_like_debug!(specified_types, json!({}));
     served_like_debug!(unspecified_types, json!({}));
     served_like_debug!(hashes, json!({}));
+    served_like_debug!(key_based_replication, json!({}));
     served_like_debug!(records_with_no_created_at_timestamp, json!({}));
     // The HTTP examples, against the playground of this test binary.
     served_like_debug!(api_key, on_playground("common_patterns/api_key"));

@@ -1,0 +1,1 @@
+connector_core::main!(key_based_replication::update);

@@ -1,0 +1,1 @@
+connector_core::main!(redshift::update);

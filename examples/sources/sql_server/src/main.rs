@@ -1,0 +1,1 @@
+connector_core::main!(sql_server::update);
