@@ -449,7 +449,10 @@ mod tests {
     async fn a_query_without_rows_writes_nothing() {
         let moto = Moto::start();
         let mut destination = Destination::new();
-        let run = destination.sync::<update>(config(moto.url())).await.unwrap();
+        let run = destination
+            .sync::<update>(config(moto.url()))
+            .await
+            .unwrap();
         assert_eq!(run.report.total().upserts, 0);
         assert_eq!(run.states, [json!({})]);
     }
