@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use connector_core::anyhow::{self, Context as _, anyhow};
 use connector_core::chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use connector_core::{Decimal, Row, Value};
-use std::future::Future;
 
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
@@ -148,29 +147,24 @@ impl Postgres {
 }
 
 impl Source for Postgres {
-    fn rows_after<'a>(
+    async fn rows_after<'a>(
         &'a self,
         plan: &'a TablePlan,
         position: Option<&'a [String]>,
-    ) -> impl Future<Output = anyhow::Result<BoxStream<'a, anyhow::Result<PositionedRow>>>> + Send + 'a
-    {
-        async move {
-            let (after, parameters) = after(plan, position);
-            let rows = self
-                .client
-                .query_raw(plan.query(after).as_str(), parameters.iter())
-                .await
-                .with_context(|| {
-                    format!("could not read table `{}`", plan.table.qualified_name())
-                })?;
-            let table = plan.table.qualified_name();
-            Ok(rows
-                .map(move |row| {
-                    let row = row.with_context(|| format!("reading table `{table}` failed"))?;
-                    decode(plan, &row)
-                })
-                .boxed())
-        }
+    ) -> anyhow::Result<BoxStream<'a, anyhow::Result<PositionedRow>>> {
+        let (after, parameters) = after(plan, position);
+        let rows = self
+            .client
+            .query_raw(plan.query(after).as_str(), parameters.iter())
+            .await
+            .with_context(|| format!("could not read table `{}`", plan.table.qualified_name()))?;
+        let table = plan.table.qualified_name();
+        Ok(rows
+            .map(move |row| {
+                let row = row.with_context(|| format!("reading table `{table}` failed"))?;
+                decode(plan, &row)
+            })
+            .boxed())
     }
 }
 

@@ -10,7 +10,6 @@
 //! calls compile, and nothing here has met a real server (see the `sql_server` example's README).
 
 use std::collections::VecDeque;
-use std::future::Future;
 
 use connector_core::anyhow::{self, Context as _, anyhow};
 use connector_core::chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -228,50 +227,47 @@ pub fn page_query(plan: &TablePlan, after: After, rows: usize) -> String {
 }
 
 impl Source for SqlServer {
-    fn rows_after<'a>(
+    async fn rows_after<'a>(
         &'a self,
         plan: &'a TablePlan,
         position: Option<&'a [String]>,
-    ) -> impl Future<Output = anyhow::Result<BoxStream<'a, anyhow::Result<PositionedRow>>>> + Send + 'a
-    {
-        async move {
-            let (first_after, first_parameters) = after(plan, position);
-            let pages = Pages {
-                after: first_after,
-                parameters: first_parameters.to_vec(),
-                rows: VecDeque::new(),
-                done: false,
-            };
-            let table = plan.table.qualified_name();
-            Ok(futures_util::stream::try_unfold(pages, move |mut pages| {
-                let table = table.clone();
-                async move {
-                    if pages.rows.is_empty() && !pages.done {
-                        let page = self
-                            .page(plan, pages.after, &pages.parameters)
-                            .await
-                            .with_context(|| format!("reading table `{table}` failed"))?;
-                        pages.done = page.len() < PAGE_ROWS;
-                        if let Some((_, position)) = page.last() {
-                            pages.after = if plan.has_tie_breaker() {
-                                After::Position
-                            } else {
-                                After::Cursor
-                            };
-                            pages.parameters = position.clone();
-                            pages.parameters.truncate(if plan.has_tie_breaker() {
-                                position.len()
-                            } else {
-                                1
-                            });
-                        }
-                        pages.rows.extend(page);
+    ) -> anyhow::Result<BoxStream<'a, anyhow::Result<PositionedRow>>> {
+        let (first_after, first_parameters) = after(plan, position);
+        let pages = Pages {
+            after: first_after,
+            parameters: first_parameters.to_vec(),
+            rows: VecDeque::new(),
+            done: false,
+        };
+        let table = plan.table.qualified_name();
+        Ok(futures_util::stream::try_unfold(pages, move |mut pages| {
+            let table = table.clone();
+            async move {
+                if pages.rows.is_empty() && !pages.done {
+                    let page = self
+                        .page(plan, pages.after, &pages.parameters)
+                        .await
+                        .with_context(|| format!("reading table `{table}` failed"))?;
+                    pages.done = page.len() < PAGE_ROWS;
+                    if let Some((_, position)) = page.last() {
+                        pages.after = if plan.has_tie_breaker() {
+                            After::Position
+                        } else {
+                            After::Cursor
+                        };
+                        pages.parameters = position.clone();
+                        pages.parameters.truncate(if plan.has_tie_breaker() {
+                            position.len()
+                        } else {
+                            1
+                        });
                     }
-                    Ok(pages.rows.pop_front().map(|row| (row, pages)))
+                    pages.rows.extend(page);
                 }
-            })
-            .boxed())
-        }
+                Ok(pages.rows.pop_front().map(|row| (row, pages)))
+            }
+        })
+        .boxed())
     }
 }
 
