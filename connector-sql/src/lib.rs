@@ -31,7 +31,7 @@
 //! the next is read.
 //!
 //! # Tests
-//! [`testing`] (feature `testing`) starts a throwaway PostgreSQL cluster from Debian's
+//! `testing` (feature `testing`) starts a throwaway PostgreSQL cluster from Debian's
 //! `postgresql` binaries for a test.
 
 mod choice;
