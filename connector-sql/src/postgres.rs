@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use connector_core::anyhow::{self, Context as _, anyhow};
 use connector_core::chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use connector_core::{Decimal, Row, Value};
+use connector_core::{Decimal, Value};
 
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
@@ -15,7 +15,7 @@ use crate::choice::TableChoices;
 use crate::connection::ConnectionSettings;
 use crate::dialect::Dialect;
 use crate::discover::{CatalogColumn, SourceColumn, SourceTable, TablePlan, assemble, plan_tables};
-use crate::source::{PositionedRow, Source, after};
+use crate::source::{PositionedRow, Source, after, positioned_row};
 use crate::types::{Read, SqlType};
 
 /// The columns of every table and view a user can read, schema by schema, in column order.
@@ -169,24 +169,12 @@ impl Source for Postgres {
 }
 
 /// A row of [`TablePlan::query`] as a run-time row, and its position (cursor then key, as text).
-fn decode(plan: &TablePlan, row: &tokio_postgres::Row) -> anyhow::Result<(Row, Vec<String>)> {
-    let columns = &plan.table.columns;
-    let mut out = Row::new();
-    for (i, column) in columns.iter().enumerate() {
-        let value = read(row, i, column).with_context(|| {
-            format!(
-                "could not read column `{}` of table `{}`",
-                column.name,
-                plan.table.qualified_name()
-            )
-        })?;
-        out.set(column.name.clone(), value);
-    }
-    let position = (0..plan.position_columns())
-        .map(|i| row.try_get::<_, String>(columns.len() + i))
-        .collect::<Result<Vec<String>, _>>()
-        .context("could not read a row's position")?;
-    Ok((out, position))
+fn decode(plan: &TablePlan, row: &tokio_postgres::Row) -> anyhow::Result<PositionedRow> {
+    positioned_row(
+        plan,
+        |i, column| read(row, i, column),
+        |i| Ok(row.try_get::<_, String>(i)?),
+    )
 }
 
 fn read(row: &tokio_postgres::Row, i: usize, column: &SourceColumn) -> anyhow::Result<Value> {

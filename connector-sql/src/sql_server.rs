@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 
 use connector_core::anyhow::{self, Context as _, anyhow};
 use connector_core::chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use connector_core::{Decimal, Row, Value};
+use connector_core::{Decimal, Value};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use tiberius::{AuthMethod, Client, EncryptionLevel, ToSql};
@@ -27,7 +27,7 @@ use crate::dialect::Dialect;
 use crate::discover::{
     After, CatalogColumn, CatalogKeys, SourceColumn, SourceTable, TablePlan, assemble, plan_tables,
 };
-use crate::source::{PositionedRow, Source, after};
+use crate::source::{PositionedRow, Source, after, positioned_row};
 use crate::types::{Read, SqlType};
 
 /// Rows per page.
@@ -286,23 +286,7 @@ fn text(row: &tiberius::Row, i: usize) -> anyhow::Result<String> {
 }
 
 fn decode(plan: &TablePlan, row: &tiberius::Row) -> anyhow::Result<PositionedRow> {
-    let columns = &plan.table.columns;
-    let mut out = Row::new();
-    for (i, column) in columns.iter().enumerate() {
-        let value = read(row, i, column).with_context(|| {
-            format!(
-                "could not read column `{}` of table `{}`",
-                column.name,
-                plan.table.qualified_name()
-            )
-        })?;
-        out.set(column.name.clone(), value);
-    }
-    let position = (0..plan.position_columns())
-        .map(|i| text(row, columns.len() + i))
-        .collect::<anyhow::Result<Vec<String>>>()
-        .context("could not read a row's position")?;
-    Ok((out, position))
+    positioned_row(plan, |i, column| read(row, i, column), |i| text(row, i))
 }
 
 fn read(row: &tiberius::Row, i: usize, column: &SourceColumn) -> anyhow::Result<Value> {
