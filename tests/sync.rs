@@ -493,3 +493,95 @@ async fn a_checkpoint_after_its_rows_passes_the_resumability_check() {
     assert_eq!(run.states.len(), 3);
     assert_eq!(destination.table("event").live_rows().len(), 30);
 }
+
+/// Checkpoints returned by `two_windows`, in order.
+static WINDOWS_RETURNED: AtomicUsize = AtomicUsize::new(0);
+
+#[sync(tables(Event))]
+async fn two_windows(ops: &Operations) -> Result<()> {
+    for window in 1..=2 {
+        ops.upsert(Event {
+            id: window,
+            source: "window".into(),
+        })
+        .await?;
+        ops.checkpoint(&json!({ "window": window })).await?;
+        WINDOWS_RETURNED.fetch_add(1, Ordering::SeqCst);
+    }
+    Ok(())
+}
+
+/// A sink whose commits wait until the test releases them one by one (or fail, when the test
+/// says so), recording what it made durable.
+struct SlowCommits {
+    release: std::sync::mpsc::Receiver<bool>,
+    durable: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Sink for SlowCommits {
+    fn begin(&mut self, _: &[TableRef]) -> Result<()> {
+        Ok(())
+    }
+    fn write(&mut self, _: Record) -> Result<()> {
+        Ok(())
+    }
+    fn warning(&mut self, _: &str) -> Result<()> {
+        Ok(())
+    }
+    fn task(&mut self, _: &str) -> Result<()> {
+        Ok(())
+    }
+    fn checkpoint(&mut self, state_json: &str) -> Result<()> {
+        ensure!(self.release.recv()?, "the disk is full");
+        self.durable.lock().unwrap().push(state_json.to_string());
+        Ok(())
+    }
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+    fn abort(&mut self) {}
+}
+
+/// Waits (up to 30 s) until `condition` holds.
+async fn eventually(condition: impl Fn() -> bool) {
+    for _ in 0..3000 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the condition never held");
+}
+
+/// One window in flight: a checkpoint returns while the destination still commits it, and the
+/// next checkpoint waits until that commit is durable; a commit that fails fails the sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_returns_once_the_one_before_it_is_durable() {
+    let (release, released) = std::sync::mpsc::channel();
+    let durable = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = SlowCommits {
+        release: released,
+        durable: durable.clone(),
+    };
+    let run = tokio::spawn(async move {
+        run_sync::<two_windows, _>(&ConfigurationMap::new(), None, sink).await
+    });
+    // The first checkpoint returns though its commit has not happened yet...
+    eventually(|| WINDOWS_RETURNED.load(Ordering::SeqCst) == 1).await;
+    assert!(durable.lock().unwrap().is_empty());
+    // ...and the second waits for the first to be durable.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(WINDOWS_RETURNED.load(Ordering::SeqCst), 1);
+    release.send(true).unwrap();
+    eventually(|| WINDOWS_RETURNED.load(Ordering::SeqCst) == 2).await;
+    assert_eq!(*durable.lock().unwrap(), [r#"{"window":1}"#]);
+    // The sync does not end before its last checkpoint is durable; this one fails.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!run.is_finished());
+    release.send(false).unwrap();
+    let (_, outcome) = run.await.unwrap();
+    let error = outcome.unwrap_err();
+    assert!(matches!(error, SyncError::Sink(_)), "{error}");
+    assert!(error.to_string().contains("the disk is full"), "{error}");
+    assert_eq!(*durable.lock().unwrap(), [r#"{"window":1}"#]);
+}

@@ -8,6 +8,7 @@ mod encode;
 mod local;
 mod page_number;
 mod serve;
+mod serve_load;
 mod sql;
 
 use clap::{Parser, Subcommand};
@@ -52,10 +53,17 @@ enum Command {
     /// The reader of `serve`, run in a child process (internal).
     #[command(hide = true)]
     ServeReader(serve::ReaderArgs),
+    /// `serve` under load: many concurrent Updates, cancelled and slow clients, and a soak.
+    ServeLoad(serve_load::Args),
+    /// The server of `serve-load`: the connector's `serve` command line (internal).
+    #[command(hide = true)]
+    ServeLoadServer(serve_load::ServerArgs),
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
     match Cli::parse().command {
+        Command::ServeLoad(args) => serve_load::run(&args),
+        Command::ServeLoadServer(args) => return serve_load::server(&args),
         Command::Encode(args) => encode::run(&args),
         Command::Local(args) => local::run(&args),
         Command::LocalScenario(args) => local::scenario(&args),
@@ -66,4 +74,5 @@ fn main() {
         Command::ServeReader(args) => serve::reader(&args),
         Command::PageNumber(args) => page_number::run(&args),
     }
+    std::process::ExitCode::SUCCESS
 }

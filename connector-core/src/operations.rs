@@ -5,7 +5,9 @@
 //! A full batch, a warning or a checkpoint goes down a bounded channel to the sink: the sender
 //! first waits for room (so a fast source waits for a slow destination instead of filling
 //! memory), then takes the pending batch and sends it, with its message, under the lock, so
-//! nothing overtakes. A checkpoint returns once the sink has made all of it durable.
+//! nothing overtakes. A checkpoint returns once the checkpoint before it is durable: the sink
+//! makes one window durable (DuckDB's COMMIT and the state file, each with its fsync) while the
+//! sync produces the next, and the state is never ahead of the data.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -126,6 +128,8 @@ struct Shared {
     /// one (the `#[table]`s and the schema function's), then those first seen in `upsert_row`
     /// (no declared columns, no key).
     runtime_tables: RwLock<HashMap<String, TableRef>>,
+    /// Whether the last checkpoint sent is durable: the next checkpoint waits for it.
+    in_flight: Mutex<Option<oneshot::Receiver<()>>>,
 }
 
 impl<C> fmt::Debug for Operations<C> {
@@ -184,6 +188,7 @@ impl<C> Operations<C> {
                 pending: Mutex::new(Vec::with_capacity(BATCH_RECORDS)),
                 sender,
                 runtime_tables: RwLock::new(by_name),
+                in_flight: Mutex::new(None),
             }),
             connector: PhantomData,
         }
@@ -348,14 +353,26 @@ impl<C> Operations<C> {
     }
 
     /// Saves `state` as the point the next sync starts from, once everything emitted before this
-    /// call (by every clone of `Operations`) is durable at the destination. Returns after that.
-    /// The state must serialize to a JSON object.
+    /// call (by every clone of `Operations`) is durable at the destination: the rows and the
+    /// state become durable together, or not at all. The state must serialize to a JSON object.
+    ///
+    /// Returns once the *previous* checkpoint is durable, so that the destination makes one
+    /// window durable while the sync reads the next (on `debug`, DuckDB's COMMIT and the state
+    /// file's rewrite each wait for the disk). A checkpoint that fails to become durable fails
+    /// the sync at the next checkpoint or at its end, and the next sync starts from the last
+    /// checkpoint that did. On `serve`, a checkpoint is durable once it is handed to the stream.
     pub async fn checkpoint<S: Serialize + ?Sized>(&self, state: &S) -> crate::Result<()> {
         let state_json = state_json(state)?;
         let (done, durable) = oneshot::channel();
-        self.send_in_order(Some(Message::Checkpoint { state_json, done }))
+        let previous = self
+            .send_in_order_then(Some(Message::Checkpoint { state_json, done }), || {
+                self.in_flight().replace(durable)
+            })
             .await?;
-        durable.await.map_err(|_| destination_stopped())
+        match previous {
+            Some(previous) => previous.await.map_err(|_| destination_stopped()),
+            None => Ok(()),
+        }
     }
 
     /// Ends the sync successfully: what is still pending is sent, then the sink finishes.
@@ -404,6 +421,16 @@ impl<C> Operations<C> {
     /// Waits for room, then sends the pending batch (if any) followed by `message`, under the
     /// lock, so that nothing emitted later overtakes them.
     async fn send_in_order(&self, message: Option<Message>) -> crate::Result<()> {
+        self.send_in_order_then(message, || ()).await
+    }
+
+    /// [`send_in_order`](Self::send_in_order), then `then` while nothing else can be sent, so
+    /// that what it records follows the order of the messages.
+    async fn send_in_order_then<T>(
+        &self,
+        message: Option<Message>,
+        then: impl FnOnce() -> T,
+    ) -> crate::Result<T> {
         let mut permits = self
             .shared
             .sender
@@ -420,7 +447,14 @@ impl<C> Operations<C> {
         if let Some(message) = message {
             permits.next().expect("two permits").send(message);
         }
-        Ok(())
+        Ok(then())
+    }
+
+    fn in_flight(&self) -> MutexGuard<'_, Option<oneshot::Receiver<()>>> {
+        self.shared
+            .in_flight
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn runtime_table(&self, name: &str, create: bool) -> crate::Result<TableRef> {

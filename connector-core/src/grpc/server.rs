@@ -308,7 +308,9 @@ impl<C: Connector> SourceConnector for Service<C> {
                     tracing::error!("{message}");
                     Status::invalid_argument(message)
                 }
-                Ok((_, Err(SyncError::Sink(_)))) => {
+                // The client went away: the sink found the stream closed, or the sync was
+                // stopped where it waited. Nobody is left to tell; not the connector's failure.
+                Ok((_, Err(SyncError::Sink(_) | SyncError::Cancelled))) => {
                     tracing::info!(
                         "the client closed the stream; the sync stopped at its last checkpoint"
                     );

@@ -5,7 +5,6 @@
 mod crash_sweep;
 
 use std::process::Command;
-use std::time::Duration;
 
 use connector_conformance::LocalRun;
 use connector_core::__internal::local::{Files, Warehouse};
@@ -134,8 +133,20 @@ fn observe(files: &Files) -> (i64, Option<u32>, Option<(String, String)>) {
 #[test]
 fn a_process_killed_at_any_moment_leaves_the_last_checkpoint_and_resumes_from_it() {
     let binary = env!("CARGO_BIN_EXE_kill_target");
+    // The kills fall at fractions of an uninterrupted run's length, measured first, so that
+    // they land inside the run however fast the build and the machine are.
+    let timed = LocalRun::new();
+    let started = std::time::Instant::now();
+    let status = Command::new(binary)
+        .args(["debug", "--files", timed.path().to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "an uninterrupted run succeeds");
+    let whole = started.elapsed();
     let mut killed_mid_run = 0;
-    for delay_ms in [30, 300, 900, 2000, 3500] {
+    for fraction in [0.02, 0.2, 0.4, 0.6, 0.8] {
+        let delay_ms = whole.mul_f64(fraction).as_millis();
         let run = LocalRun::new();
         let files = run.files();
         let mut child = Command::new(binary)
@@ -143,7 +154,7 @@ fn a_process_killed_at_any_moment_leaves_the_last_checkpoint_and_resumes_from_it
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
+        std::thread::sleep(whole.mul_f64(fraction));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
 

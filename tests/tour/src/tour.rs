@@ -37,7 +37,7 @@ async fn update(ops: &Operations, config: &Config, state: &mut Cursor) -> Result
     ops.update(HelloWorld::patch(1).message("changed")).await?;   // key + changed columns
     ops.delete(HelloWorldKey { id: 20 }).await?;                   // soft delete by key
     state.next += 1;
-    ops.checkpoint(state).await?;       // returns once everything before it is durable
+    ops.checkpoint(state).await?;       // rows and state durable together
     Ok(())
 }
 
