@@ -267,8 +267,9 @@ impl Columns {
 
     /// Places cells named by source name. When two source names of the row land in one
     /// column, the cell of the name that sorts first (by code point) wins, whatever the order
-    /// on the wire. A column new to the table is added when a value arrives for it (a NULL
-    /// alone adds none), in name order within the row.
+    /// on the wire; when one source name comes twice, its last cell wins (as in a protobuf
+    /// map, and as cells placed by index). A column new to the table is added when a value
+    /// arrives for it (a NULL alone adds none), in name order within the row.
     pub fn place_named(
         &mut self,
         named: Vec<(Cow<'static, str>, Value)>,
@@ -289,6 +290,14 @@ impl Columns {
             cells.push((name, source, value));
         }
         cells.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        // One source name twice: the sort kept their order, and the last cell is its value.
+        cells.dedup_by(|later, kept| {
+            let same = later.1 == kept.1;
+            if same {
+                std::mem::swap(&mut later.2, &mut kept.2);
+            }
+            same
+        });
         let mut placed: Vec<(usize, Value)> = Vec::with_capacity(cells.len());
         let mut winner: Option<(String, Option<usize>)> = None;
         for (name, source, value) in cells {
@@ -332,8 +341,9 @@ impl Columns {
             if slots.len() <= index {
                 slots.resize_with(index + 1, || None);
             }
+            // Another name of the column that sorts first wins; the same name's last cell wins.
             match &slots[index] {
-                Some((kept, _)) if *kept <= source => {}
+                Some((kept, _)) if *kept < source => {}
                 _ => slots[index] = Some((source, value)),
             }
         }
@@ -482,6 +492,59 @@ mod tests {
             .unwrap();
         assert!(placed.is_empty());
         assert!(columns.is_empty());
+    }
+
+    /// Finding 8 of the fuzzing (docs/reliability.md): a source name sent twice in one record
+    /// (a protobuf map key repeated, which `connector-tester` may read from another server)
+    /// keeps its last cell, as protobuf reads a map; the first was kept.
+    #[test]
+    fn a_source_name_sent_twice_keeps_its_last_cell() {
+        let mut columns = Columns::new("t".into(), true);
+        let cells = row(&[
+            ("a", Value::Long(1)),
+            ("updatedAt", Value::from("camel")),
+            ("a", Value::Long(2)),
+            ("updated_at", Value::from("snake 1")),
+            ("a", Value::Long(3)),
+            ("updated_at", Value::from("snake 2")),
+        ]);
+        // New names, then the same names once known.
+        for _ in 0..2 {
+            let mut placed = columns
+                .place_named(cells.clone(), Naming::Fivetran)
+                .unwrap();
+            placed.sort_by_key(|(i, _)| *i);
+            assert_eq!(placed, [(0, Value::Long(3)), (1, Value::from("camel"))]);
+        }
+        assert_eq!(names(&columns), ["a", "updated_at"]);
+        // The sorting-first name sent twice: its last cell.
+        let placed = columns
+            .place_named(
+                row(&[
+                    ("updatedAt", Value::from("camel 1")),
+                    ("updated_at", Value::from("snake")),
+                    ("updatedAt", Value::from("camel 2")),
+                ]),
+                Naming::Fivetran,
+            )
+            .unwrap();
+        assert_eq!(placed, [(1, Value::from("camel 2"))]);
+        // A last NULL wins too.
+        let placed = columns
+            .place_named(
+                row(&[("a", Value::Long(1)), ("a", Value::Null)]),
+                Naming::Fivetran,
+            )
+            .unwrap();
+        assert_eq!(placed, [(0, Value::Null)]);
+        let mut fresh = Columns::new("t".into(), true);
+        let placed = fresh
+            .place_named(
+                row(&[("b", Value::Long(1)), ("b", Value::Null)]),
+                Naming::Fivetran,
+            )
+            .unwrap();
+        assert!(placed.is_empty() && fresh.is_empty());
     }
 
     #[test]
