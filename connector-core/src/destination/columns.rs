@@ -94,14 +94,21 @@ pub fn table_name(naming: Naming, source: &str) -> Result<String, NameError> {
 /// `_fivetran_synced` are implied; a table without a key has `_fivetran_id` as its first column).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
+    /// The destination name.
     pub name: String,
     /// `None` until the column is declared with a type or sees a non-null value.
     pub data_type: Option<DataType>,
     /// Declared with a type: values are fitted to it, and it never changes.
     pub declared: bool,
+    /// Part of the primary key.
     pub primary_key: bool,
     /// The column's type in the target table, `None` while the target lacks the column.
     pub target_type: Option<DataType>,
+    /// An inferred column: the most digits before the point of a number it has taken (an
+    /// integer, a decimal, `true` as 1), so that it widens to a DECIMAL only with room for them
+    /// (see [`types::fit`]). 0 for the values a target table held before this run, which are
+    /// not read.
+    pub integer_digits: u8,
 }
 
 /// The columns of one destination table, and the source names that land in each.
@@ -149,6 +156,7 @@ impl Columns {
                 declared: true,
                 primary_key: true,
                 target_type: None,
+                integer_digits: 0,
             }]
         };
         Columns {
@@ -177,6 +185,7 @@ impl Columns {
                 name,
                 data_type,
                 target_type: data_type,
+                integer_digits: 0,
             })
             .collect();
         existing
@@ -403,6 +412,7 @@ impl Columns {
                     declared: false,
                     primary_key: false,
                     target_type: None,
+                    integer_digits: 0,
                 });
                 self.list.len() - 1
             }
