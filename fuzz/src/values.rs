@@ -125,7 +125,10 @@ pub fn widen(values: &[Value]) {
             Err(why) => assert!(!document(value), "{value:?} refused: {why}"),
         }
     }
-    let joined = held.iter().filter_map(|v| v.data_type()).reduce(DataType::widen);
+    let joined = held
+        .iter()
+        .filter_map(|v| v.data_type())
+        .reduce(DataType::widen);
     assert!(
         column.data_type == joined
             || (matches!(joined, Some(DataType::Decimal { .. }))
