@@ -185,6 +185,12 @@ pub mod __internal {
         pub use crate::grpc::wire;
     }
 
+    /// Where values land: an inferred column's widening (the fuzz targets check it).
+    pub mod destination {
+        pub use crate::destination::columns::Column;
+        pub use crate::destination::types::fit;
+    }
+
     /// `debug`: the local runner and its DuckDB warehouse.
     #[cfg(feature = "local")]
     pub mod local {

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use arbitrary::{Arbitrary, Unstructured};
+use connector_core::__internal::destination::{Column, fit};
 use connector_core::__internal::grpc::{Records, read, wire};
 use connector_core::__internal::proto;
 use connector_core::__internal::{Cells, Record, RecordKind, TableRef};
@@ -90,36 +91,65 @@ pub fn coerce(value: &Value, target: DataType) {
     }
 }
 
-/// An inferred column takes the widened type of its values, and every value converts to it
-/// (JSON that is not a document aside: the destination refuses it).
+/// An inferred column (`fit`) takes each value but JSON that is not a document; its type is the
+/// widened type of its values, or DOUBLE where that is a DECIMAL without room for the integer
+/// digits of a number it held; every value it held converts to it; and the values in reverse
+/// order end in the same type.
 pub fn widen(values: &[Value]) {
-    let documents = |v: &&Value| !matches!(v, Value::Json(text) if serde_json::from_str::<serde_json::Value>(text).is_err());
-    let Some(column) = values
-        .iter()
-        .filter(documents)
-        .filter_map(Value::data_type)
-        .reduce(DataType::widen)
-    else {
-        return;
+    let new_column = || Column {
+        name: "c".into(),
+        data_type: None,
+        declared: false,
+        primary_key: false,
+        target_type: None,
+        integer_digits: 0,
     };
-    for value in values.iter().filter(documents) {
-        let widened = value.clone().widen_to(column);
-        // Left open (docs/reliability.md, "Fuzzing"): a number with more integer digits than
-        // the widened DECIMAL has room for; the destination refuses it (`types::fit`).
-        if matches!(column, DataType::Decimal { .. }) && !has_type(&widened, column) {
-            assert!(
-                value
-                    .data_type()
-                    .is_some_and(|t| t.widen(DataType::Long) != DataType::String),
-                "{value:?} in a column of {column}: {widened:?}"
-            );
-            continue;
+    // JSON as `coerce_to(JSON)` reads it, as in the property test (a number past f64 is one).
+    let document = |v: &Value| {
+        !matches!(v, Value::Json(text)
+            if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err())
+    };
+    let mut column = new_column();
+    let mut held = Vec::new();
+    for value in values {
+        match fit(&mut column, value.clone(), "t") {
+            Ok(fitted) => {
+                assert!(document(value), "{value:?} taken as {fitted:?}");
+                let now = column.data_type;
+                assert!(
+                    value.is_null() || now.is_some_and(|t| has_type(&fitted, t)),
+                    "{value:?} in a column now {now:?}: {fitted:?}"
+                );
+                held.push(value);
+            }
+            Err(why) => assert!(!document(value), "{value:?} refused: {why}"),
         }
-        assert!(
-            has_type(&widened, column),
-            "{value:?} in a column of {column}: {widened:?}"
-        );
     }
+    let joined = held
+        .iter()
+        .filter_map(|v| v.data_type())
+        .reduce(DataType::widen);
+    assert!(
+        column.data_type == joined
+            || (matches!(joined, Some(DataType::Decimal { .. }))
+                && column.data_type == Some(DataType::Double)),
+        "{values:?}: {:?}, joined {joined:?}",
+        column.data_type
+    );
+    if let Some(end) = column.data_type {
+        for value in held {
+            let widened = value.clone().widen_to(end);
+            assert!(
+                has_type(&widened, end),
+                "{value:?} in a column of {end}: {widened:?}"
+            );
+        }
+    }
+    let mut reversed = new_column();
+    for value in values.iter().rev() {
+        let _ = fit(&mut reversed, value.clone(), "t");
+    }
+    assert_eq!(reversed.data_type, column.data_type, "{values:?}");
 }
 
 /// The hand-written encoder and prost's agree, and each decoder reads the other's bytes.

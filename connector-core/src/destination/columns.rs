@@ -94,14 +94,21 @@ pub fn table_name(naming: Naming, source: &str) -> Result<String, NameError> {
 /// `_fivetran_synced` are implied; a table without a key has `_fivetran_id` as its first column).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
+    /// The destination name.
     pub name: String,
     /// `None` until the column is declared with a type or sees a non-null value.
     pub data_type: Option<DataType>,
     /// Declared with a type: values are fitted to it, and it never changes.
     pub declared: bool,
+    /// Part of the primary key.
     pub primary_key: bool,
     /// The column's type in the target table, `None` while the target lacks the column.
     pub target_type: Option<DataType>,
+    /// An inferred column: the most digits before the point of a number it has taken (an
+    /// integer, a decimal, `true` as 1), so that it widens to a DECIMAL only with room for them
+    /// (see [`types::fit`]). 0 for the values a target table held before this run, which are
+    /// not read.
+    pub integer_digits: u8,
 }
 
 /// The columns of one destination table, and the source names that land in each.
@@ -149,6 +156,7 @@ impl Columns {
                 declared: true,
                 primary_key: true,
                 target_type: None,
+                integer_digits: 0,
             }]
         };
         Columns {
@@ -177,6 +185,7 @@ impl Columns {
                 name,
                 data_type,
                 target_type: data_type,
+                integer_digits: 0,
             })
             .collect();
         existing
@@ -267,8 +276,9 @@ impl Columns {
 
     /// Places cells named by source name. When two source names of the row land in one
     /// column, the cell of the name that sorts first (by code point) wins, whatever the order
-    /// on the wire. A column new to the table is added when a value arrives for it (a NULL
-    /// alone adds none), in name order within the row.
+    /// on the wire; when one source name comes twice, its last cell wins (as in a protobuf
+    /// map, and as cells placed by index). A column new to the table is added when a value
+    /// arrives for it (a NULL alone adds none), in name order within the row.
     pub fn place_named(
         &mut self,
         named: Vec<(Cow<'static, str>, Value)>,
@@ -289,6 +299,14 @@ impl Columns {
             cells.push((name, source, value));
         }
         cells.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        // One source name twice: the sort kept their order, and the last cell is its value.
+        cells.dedup_by(|later, kept| {
+            let same = later.1 == kept.1;
+            if same {
+                std::mem::swap(&mut later.2, &mut kept.2);
+            }
+            same
+        });
         let mut placed: Vec<(usize, Value)> = Vec::with_capacity(cells.len());
         let mut winner: Option<(String, Option<usize>)> = None;
         for (name, source, value) in cells {
@@ -332,8 +350,9 @@ impl Columns {
             if slots.len() <= index {
                 slots.resize_with(index + 1, || None);
             }
+            // Another name of the column that sorts first wins; the same name's last cell wins.
             match &slots[index] {
-                Some((kept, _)) if *kept <= source => {}
+                Some((kept, _)) if *kept < source => {}
                 _ => slots[index] = Some((source, value)),
             }
         }
@@ -393,6 +412,7 @@ impl Columns {
                     declared: false,
                     primary_key: false,
                     target_type: None,
+                    integer_digits: 0,
                 });
                 self.list.len() - 1
             }
@@ -482,6 +502,59 @@ mod tests {
             .unwrap();
         assert!(placed.is_empty());
         assert!(columns.is_empty());
+    }
+
+    /// Finding 8 of the fuzzing (docs/reliability.md): a source name sent twice in one record
+    /// (a protobuf map key repeated, which `connector-tester` may read from another server)
+    /// keeps its last cell, as protobuf reads a map; the first was kept.
+    #[test]
+    fn a_source_name_sent_twice_keeps_its_last_cell() {
+        let mut columns = Columns::new("t".into(), true);
+        let cells = row(&[
+            ("a", Value::Long(1)),
+            ("updatedAt", Value::from("camel")),
+            ("a", Value::Long(2)),
+            ("updated_at", Value::from("snake 1")),
+            ("a", Value::Long(3)),
+            ("updated_at", Value::from("snake 2")),
+        ]);
+        // New names, then the same names once known.
+        for _ in 0..2 {
+            let mut placed = columns
+                .place_named(cells.clone(), Naming::Fivetran)
+                .unwrap();
+            placed.sort_by_key(|(i, _)| *i);
+            assert_eq!(placed, [(0, Value::Long(3)), (1, Value::from("camel"))]);
+        }
+        assert_eq!(names(&columns), ["a", "updated_at"]);
+        // The sorting-first name sent twice: its last cell.
+        let placed = columns
+            .place_named(
+                row(&[
+                    ("updatedAt", Value::from("camel 1")),
+                    ("updated_at", Value::from("snake")),
+                    ("updatedAt", Value::from("camel 2")),
+                ]),
+                Naming::Fivetran,
+            )
+            .unwrap();
+        assert_eq!(placed, [(1, Value::from("camel 2"))]);
+        // A last NULL wins too.
+        let placed = columns
+            .place_named(
+                row(&[("a", Value::Long(1)), ("a", Value::Null)]),
+                Naming::Fivetran,
+            )
+            .unwrap();
+        assert_eq!(placed, [(0, Value::Null)]);
+        let mut fresh = Columns::new("t".into(), true);
+        let placed = fresh
+            .place_named(
+                row(&[("b", Value::Long(1)), ("b", Value::Null)]),
+                Naming::Fivetran,
+            )
+            .unwrap();
+        assert!(placed.is_empty() && fresh.is_empty());
     }
 
     #[test]

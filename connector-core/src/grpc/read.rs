@@ -227,19 +227,91 @@ impl<'a> RecordView<'a> {
     }
 
     /// The cells, as source column name and value; a value a source cannot send is an error.
+    ///
+    /// One cell per name, as protobuf reads a map: when a name is sent twice (two map entries
+    /// with one key), the last entry is the cell, and the earlier ones are not read (a value
+    /// there that a source cannot send is not refused, as prost never converts it). Cells come
+    /// in the order of the entries that are read.
     pub fn cells(&self) -> impl Iterator<Item = Result<(&'a str, Value), WireError>> + 'a {
+        let replaced = replaced_entries(self.bytes);
+        let mut next_replaced = replaced.into_iter().peekable();
+        let mut entry = 0_usize;
         let mut rest = self.bytes;
         std::iter::from_fn(move || {
             while !rest.is_empty() {
                 match field(&mut rest) {
                     Err(why) => return Some(Err(why)),
-                    Ok((4, Field::Bytes(entry))) => return Some(cell(entry)),
+                    Ok((4, Field::Bytes(bytes))) => {
+                        let position = entry;
+                        entry += 1;
+                        if next_replaced.next_if_eq(&position).is_none() {
+                            return Some(cell(bytes));
+                        }
+                    }
                     Ok(_) => {}
                 }
             }
             None
         })
     }
+}
+
+/// The positions (among a record's map entries, from 0) of the entries that a later entry with
+/// the same key replaces, ascending; none when each key is sent once, the usual case, which is
+/// found without allocating for up to 16 entries. An entry whose key cannot be read is left to
+/// `cell` to refuse.
+fn replaced_entries(record: &[u8]) -> Vec<usize> {
+    const FEW: usize = 16;
+    // Keys by position; `None`, a key that cannot be read, is one no other entry has.
+    let mut few: [Option<&[u8]>; FEW] = [None; FEW];
+    let mut many: Vec<(Option<&[u8]>, usize)> = Vec::new();
+    let mut count = 0_usize;
+    let mut rest = record;
+    while !rest.is_empty() {
+        let Ok((tag, payload)) = field(&mut rest) else {
+            break;
+        };
+        let (4, Field::Bytes(entry)) = (tag, payload) else {
+            continue;
+        };
+        let key = entry_key(entry);
+        if count < FEW {
+            few[count] = key;
+        } else {
+            if count == FEW {
+                many.extend(few.iter().copied().zip(0..));
+            }
+            many.push((key, count));
+        }
+        count += 1;
+    }
+    if count <= FEW {
+        let keys = &few[..count];
+        return (0..count)
+            .filter(|&i| keys[i].is_some() && keys[i + 1..].contains(&keys[i]))
+            .collect();
+    }
+    many.sort_unstable();
+    let mut replaced: Vec<usize> = many
+        .windows(2)
+        .filter(|pair| pair[0].0.is_some() && pair[0].0 == pair[1].0)
+        .map(|pair| pair[0].1)
+        .collect();
+    replaced.sort_unstable();
+    replaced
+}
+
+/// The key of a map entry (its last key field, as protobuf reads a message; none is the empty
+/// key), as bytes; `None` when the entry does not parse.
+fn entry_key(entry: &[u8]) -> Option<&[u8]> {
+    let mut rest = entry;
+    let mut key: &[u8] = &[];
+    while !rest.is_empty() {
+        if let (1, Field::Bytes(b)) = field(&mut rest).ok()? {
+            key = b;
+        }
+    }
+    Some(key)
 }
 
 /// A field's payload.
@@ -558,6 +630,92 @@ mod tests {
             entry.extend(bytes);
         }
         assert_eq!(cell(&entry), Ok(("id", Value::Long(7))));
+    }
+
+    /// A batch of one record of table `t` holding `entries`, map entries as they come (a key
+    /// may repeat, which a `HashMap` cannot).
+    fn batch_of_entries(entries: &[(&str, proto::ValueType)]) -> Records {
+        use prost::Message as _;
+        use prost::encoding::{WireType, encode_key, encode_varint};
+        let length_delimited = |tag, bytes: &[u8], out: &mut Vec<u8>| {
+            encode_key(tag, WireType::LengthDelimited, out);
+            encode_varint(bytes.len() as u64, out);
+            out.extend_from_slice(bytes);
+        };
+        let mut body = Vec::new();
+        length_delimited(2, b"t", &mut body);
+        for (name, value) in entries {
+            let mut entry = Vec::new();
+            length_delimited(1, name.as_bytes(), &mut entry);
+            length_delimited(2, &value.encode_to_vec(), &mut entry);
+            length_delimited(4, &entry, &mut body);
+        }
+        let mut bytes = Vec::new();
+        length_delimited(1, &body, &mut bytes);
+        Records::decode(bytes.as_slice()).unwrap()
+    }
+
+    /// Finding 8 of the fuzzing (docs/reliability.md): a map key sent twice is one cell, the
+    /// last entry's, as protobuf (and prost) read a map. The tester passed every entry on (and
+    /// a column placed by name kept the first). An earlier entry is not read, so a value there
+    /// that the tester would refuse does not stop the record, as it does not stop prost.
+    #[test]
+    fn a_key_sent_twice_is_read_as_its_last_entry() {
+        let v = |inner| proto::ValueType { inner: Some(inner) };
+        let names: Vec<String> = (0..12).map(|i| format!("c{i}")).collect();
+        let mut many: Vec<(&str, proto::ValueType)> = Vec::new();
+        for round in 0..2_i64 {
+            for (i, name) in names.iter().enumerate() {
+                many.push((name, v(Inner::Long(round * 100 + i as i64))));
+            }
+        }
+        many.push(("c3", v(Inner::String("last".into()))));
+        for entries in [
+            vec![
+                ("a", v(Inner::Short(40_000))),
+                ("b", v(Inner::Long(1))),
+                ("a", v(Inner::Long(7))),
+            ],
+            vec![("", v(Inner::Long(1))), ("", v(Inner::Null(true)))],
+            // More than 16 entries, found another way.
+            many,
+        ] {
+            let batch = batch_of_entries(&entries);
+            let record = batch.records().unwrap().remove(0);
+            let view = batch.views().next().unwrap().unwrap();
+            let cells: Vec<(&str, Value)> = view.cells().map(Result::unwrap).collect();
+            assert_eq!(cells.len(), record.data.len(), "{entries:?}");
+            for (name, value) in &cells {
+                let prost = value_from_wire(record.data[*name].clone());
+                assert_eq!(prost.as_ref(), Ok(value), "`{name}`");
+            }
+            // In the order of the last entries.
+            let mut last: Vec<&str> = Vec::new();
+            for (name, _) in entries.iter().rev() {
+                if !last.contains(name) {
+                    last.insert(0, name);
+                }
+            }
+            let order: Vec<&str> = cells.iter().map(|(n, _)| *n).collect();
+            assert_eq!(order, last);
+        }
+        let batch = batch_of_entries(&[
+            ("a", v(Inner::Short(40_000))),
+            ("b", v(Inner::Long(1))),
+            ("a", v(Inner::Long(7))),
+        ]);
+        let view = batch.views().next().unwrap().unwrap();
+        assert_eq!(
+            view.cells().collect::<Vec<_>>(),
+            [Ok(("b", Value::Long(1))), Ok(("a", Value::Long(7)))]
+        );
+        // The last entry's refusal stands.
+        let batch = batch_of_entries(&[("a", v(Inner::Long(7))), ("a", v(Inner::Short(40_000)))]);
+        let view = batch.views().next().unwrap().unwrap();
+        assert_eq!(
+            view.cells().collect::<Vec<_>>(),
+            [Err(WireError::ShortOutOfRange(40_000))]
+        );
     }
 
     /// Found by fuzzing (the `records` target): a record with a group field (wire types 3 and
