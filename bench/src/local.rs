@@ -249,10 +249,16 @@ pub(crate) fn peak_rss_kb() -> u64 {
 
 /// The peak resident set size of process `pid` (`self` or a number) while it runs.
 pub(crate) fn peak_rss_kb_of(pid: &str) -> u64 {
+    status_kb_of(pid, "VmHWM:")
+}
+
+/// A size in kB of `/proc/PID/status` (`field` with its colon, e.g. `VmRSS:`); 0 when the
+/// process is gone.
+pub(crate) fn status_kb_of(pid: &str, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }

@@ -28,7 +28,7 @@ use connector_core::__internal::tester;
 use connector_core::prelude::*;
 use connector_core::testing::configuration_map;
 
-use crate::local::peak_rss_kb_of;
+use crate::local::{peak_rss_kb_of, status_kb_of};
 
 /// Checkpoint interval of the benchmark connector.
 const EVERY: u64 = 10_000;
@@ -201,12 +201,7 @@ fn count_lines(stdout: ChildStdout, counts: &LogCounts, ready: &std::sync::mpsc:
 
 /// The current resident set of process `pid`, in kB.
 fn rss_kb_of(pid: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+    status_kb_of(pid, "VmRSS:")
 }
 
 /// Samples `pid`'s resident set every 50 ms until stopped; gives the samples' largest.
