@@ -1,16 +1,19 @@
 //! `sql`: a PostgreSQL table replicated into `debug`'s DuckDB warehouse by `connector-sql`,
-//! beside dlt's `sql_database` source loading the same table into DuckDB, in one run.
+//! beside dlt's `sql_database` source loading the same table into DuckDB with its default
+//! backend (SQLAlchemy, a dict per row) and with its `pyarrow` backend, in one run.
 //!
 //! The table (6 columns: BIGINT key, TEXT, DOUBLE PRECISION, TIMESTAMPTZ, BOOLEAN,
 //! NUMERIC(18, 4)) lives in a throwaway cluster (`connector_sql::testing`, Debian's
 //! `postgresql`). Ours runs at two table sizes in child processes, so that its peak RSS can be
-//! compared: a streamed replication's memory does not grow with the table.
+//! compared: a streamed replication's memory does not grow with the table. It runs once into a
+//! sink that drops the records (the source's memory alone) and once into `debug`'s warehouse.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use connector_core::__internal::local::{Files, sync_into_warehouse};
+use connector_core::__internal::{Record, Sink, TableRef, run_sync};
 use connector_core::anyhow::{Context as _, Result, ensure};
 use connector_core::naming::Naming;
 use connector_core::prelude::*;
@@ -40,6 +43,10 @@ pub struct ScenarioArgs {
     table: String,
     #[arg(long)]
     dir: std::path::PathBuf,
+    /// Count the records and drop them instead of writing the warehouse: the source's own
+    /// memory, without DuckDB's (whose primary-key index grows with the table).
+    #[arg(long)]
+    discard: bool,
 }
 
 #[derive(Debug, Configuration)]
@@ -99,8 +106,19 @@ pub fn scenario(args: &ScenarioArgs) {
         "tables": format!("{}:id", args.table),
     }));
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    let files = Files::new(&args.dir, None);
     let started = Instant::now();
+    if args.discard {
+        let (counted, outcome) = runtime.block_on(run_sync::<update_sql, _>(
+            &configuration,
+            None,
+            Discard::default(),
+        ));
+        outcome.expect("the sync succeeds");
+        assert!(counted.records > 0, "the sync emitted nothing");
+        println!("{} {}", started.elapsed().as_secs_f64(), peak_rss_kb());
+        return;
+    }
+    let files = Files::new(&args.dir, None);
     let (_, outcome) = runtime
         .block_on(sync_into_warehouse::<update_sql>(
             &configuration,
@@ -111,6 +129,35 @@ pub fn scenario(args: &ScenarioArgs) {
         .expect("the warehouse opens");
     outcome.expect("the sync succeeds");
     println!("{} {}", started.elapsed().as_secs_f64(), peak_rss_kb());
+}
+
+/// A sink that counts what it is given and keeps none of it.
+#[derive(Default)]
+struct Discard {
+    records: u64,
+}
+
+impl Sink for Discard {
+    fn begin(&mut self, _: &[TableRef]) -> Result<()> {
+        Ok(())
+    }
+    fn write(&mut self, _: Record) -> Result<()> {
+        self.records += 1;
+        Ok(())
+    }
+    fn warning(&mut self, _: &str) -> Result<()> {
+        Ok(())
+    }
+    fn task(&mut self, _: &str) -> Result<()> {
+        Ok(())
+    }
+    fn checkpoint(&mut self, _: &str) -> Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+    fn abort(&mut self) {}
 }
 
 struct Measured {
@@ -135,7 +182,7 @@ fn parse_figures(stdout: &[u8]) -> Result<(f64, u64)> {
     Ok((seconds, peak))
 }
 
-fn ours(cluster: &TestPostgres, table: &str, rows: u64) -> Result<Measured> {
+fn ours(cluster: &TestPostgres, table: &str, rows: u64, discard: bool) -> Result<Measured> {
     let dir = tempdir(&format!("sql-{table}"));
     let output = Command::new(std::env::current_exe()?)
         .args([
@@ -147,6 +194,7 @@ fn ours(cluster: &TestPostgres, table: &str, rows: u64) -> Result<Measured> {
         ])
         .arg("--dir")
         .arg(&dir)
+        .args(discard.then_some("--discard"))
         .output()?;
     let _ = std::fs::remove_dir_all(&dir);
     ensure!(
@@ -156,7 +204,11 @@ fn ours(cluster: &TestPostgres, table: &str, rows: u64) -> Result<Measured> {
     );
     let (seconds, peak_rss_kb) = parse_figures(&output.stdout)?;
     Ok(Measured {
-        name: "ours: connector-sql into debug".into(),
+        name: if discard {
+            "ours: connector-sql, records dropped".into()
+        } else {
+            "ours: connector-sql into debug".into()
+        },
         rows,
         seconds,
         peak_rss_kb,
@@ -168,18 +220,25 @@ import resource, sys, time
 import dlt
 from dlt.sources.sql_database import sql_database
 
-source = sql_database(credentials=sys.argv[1], table_names=[sys.argv[2]])
+source = sql_database(credentials=sys.argv[1], table_names=[sys.argv[2]], backend=sys.argv[4])
 pipeline = dlt.pipeline(pipeline_name="bench_sql", destination=dlt.destinations.duckdb(sys.argv[3]), dataset_name="tester")
 started = time.time()
 pipeline.run(source)
 print(time.time() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 "#;
 
-/// dlt's `sql_database` (SQLAlchemy backend, its default) loading the table into DuckDB.
-fn dlt(cluster: &TestPostgres, table: &str, rows: u64) -> Result<Measured> {
+/// The pyarrow the `pyarrow` backend of dlt runs on (dlt 1.31.0 has no extra that pins it).
+const PYARROW_VERSION: &str = "26.0.1";
+
+/// dlt's `sql_database` backends measured: `sqlalchemy` (its default, a Python dict per row)
+/// and `pyarrow` (rows fetched by SQLAlchemy, turned into Arrow tables, loaded as Parquet).
+const DLT_BACKENDS: [&str; 2] = ["sqlalchemy", "pyarrow"];
+
+/// dlt's `sql_database` with `backend` loading the table into DuckDB.
+fn dlt(cluster: &TestPostgres, table: &str, rows: u64, backend: &str) -> Result<Measured> {
     let python = Path::new(VENV).join("bin/python");
     let check = Command::new(&python)
-        .args(["-c", "import dlt, psycopg2, sqlalchemy; from dlt.sources.sql_database import sql_database; print(dlt.__version__)"])
+        .args(["-c", "import dlt, psycopg2, pyarrow, sqlalchemy; from dlt.sources.sql_database import sql_database; print(dlt.__version__)"])
         .output();
     if !check.as_ref().is_ok_and(|o| o.status.success()) {
         if !python.exists() {
@@ -195,14 +254,15 @@ fn dlt(cluster: &TestPostgres, table: &str, rows: u64) -> Result<Measured> {
             .args([
                 "install",
                 "-q",
-                &format!("dlt[duckdb,sql_database]=={DLT_VERSION}"),
+                &format!("dlt[duckdb]=={DLT_VERSION}"),
                 "psycopg2-binary",
                 "sqlalchemy",
+                &format!("pyarrow=={PYARROW_VERSION}"),
             ])
             .status()?;
         ensure!(
             status.success(),
-            "pip install dlt[duckdb,sql_database] psycopg2-binary sqlalchemy failed"
+            "pip install dlt[duckdb] psycopg2-binary sqlalchemy pyarrow failed"
         );
     }
     let dir = tempdir("sql-dlt");
@@ -216,6 +276,7 @@ fn dlt(cluster: &TestPostgres, table: &str, rows: u64) -> Result<Measured> {
     let output = Command::new(&python)
         .args(["-c", DLT_SCRIPT, &credentials, table])
         .arg(dir.join("dlt.db"))
+        .arg(backend)
         .current_dir(&dir)
         .output()?;
     let _ = std::fs::remove_dir_all(&dir);
@@ -226,7 +287,7 @@ fn dlt(cluster: &TestPostgres, table: &str, rows: u64) -> Result<Measured> {
     );
     let (seconds, peak_rss_kb) = parse_figures(&output.stdout)?;
     Ok(Measured {
-        name: format!("dlt {DLT_VERSION} sql_database"),
+        name: format!("dlt {DLT_VERSION} sql_database, {backend}"),
         rows,
         seconds,
         peak_rss_kb,
@@ -257,28 +318,32 @@ pub fn run(args: &Args) {
     fill(&cluster, "orders_small", small).expect("the small table");
     fill(&cluster, "orders", args.rows).expect("the table");
     let mut results = Vec::new();
-    for (table, rows) in [("orders_small", small), ("orders", args.rows)] {
-        match ours(&cluster, table, rows) {
-            Ok(measured) => results.push(measured),
-            Err(error) => eprintln!("ours on {table}: {error:#}"),
+    for discard in [true, false] {
+        for (table, rows) in [("orders_small", small), ("orders", args.rows)] {
+            match ours(&cluster, table, rows, discard) {
+                Ok(measured) => results.push(measured),
+                Err(error) => eprintln!("ours on {table}: {error:#}"),
+            }
         }
     }
     if !args.no_dlt {
-        match dlt(&cluster, "orders", args.rows) {
-            Ok(measured) => results.push(measured),
-            Err(error) => eprintln!("dlt not measured: {error:#}"),
+        for backend in DLT_BACKENDS {
+            match dlt(&cluster, "orders", args.rows, backend) {
+                Ok(measured) => results.push(measured),
+                Err(error) => eprintln!("dlt ({backend}) not measured: {error:#}"),
+            }
         }
     }
     println!(
         "sql: PostgreSQL table of 6 columns (BIGINT key, TEXT, DOUBLE, TIMESTAMPTZ, BOOLEAN, NUMERIC(18, 4)) into DuckDB"
     );
     println!(
-        "{:<34} | {:>9} | {:>8} | {:>10} | {:>12}",
+        "{:<42} | {:>9} | {:>8} | {:>10} | {:>12}",
         "scenario", "rows", "seconds", "rows/s", "peak RSS MB"
     );
     for m in &results {
         println!(
-            "{:<34} | {:>9} | {:>8.2} | {:>10.0} | {:>12.1}",
+            "{:<42} | {:>9} | {:>8.2} | {:>10.0} | {:>12.1}",
             m.name,
             m.rows,
             m.seconds,
