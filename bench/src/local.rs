@@ -8,8 +8,10 @@
 //!   keys), so that no window is in key order and every checkpoint merges;
 //! - `ours-rows`: the same rows as run-time `Row`s (`upsert_row`) of a table declared by a
 //!   schema function, as a connector ported from Python writes them;
-//! - `ours-json`: the same rows as a JSON API sends them, pages of objects parsed from their
-//!   response bodies into `Row`s and upserted: the path of every JSON API connector;
+//! - `ours-json`: the same rows as a JSON API sends them, pages of objects read from their
+//!   response bodies into `Row`s by the table's `RowReader` and upserted: the path of every JSON
+//!   API connector; `ours-json-rows` reads them as plain `Row`s, `ours-json-value` as
+//!   `serde_json::Value`s first (the naive way);
 //! - `appender`: the same rows through one plain DuckDB Appender into one table (the limit);
 //! - `dlt`: the same rows loaded by `dlt` (PyPI) with a primary key and `write_disposition="merge"`
 //!   into DuckDB, in a venv this command creates.
@@ -68,9 +70,10 @@ pub struct BenchConfig {
     /// Emit the keys scrambled (row `i` gets key `i * 7919 mod rows`).
     #[field(default = "false")]
     pub shuffled: bool,
-    /// `update_json` parses each object into a `serde_json::Value` first.
-    #[field(default = "false")]
-    pub via_value: bool,
+    /// How `update_json` reads a page: `reader` (the table's `RowReader`), `rows` (plain
+    /// `Row`s) or `value` (a `serde_json::Value` per object first).
+    #[field(default = "reader")]
+    pub json: String,
 }
 
 #[sync(tables(Order))]
@@ -112,23 +115,26 @@ pub(crate) async fn update_rows(ops: &Operations, config: &BenchConfig) -> Resul
 }
 
 /// The benchmark's rows as a JSON API sends them: pages of 1,000 objects (timestamps and
-/// decimals as text, as APIs write them), each page's body parsed straight into `Row`s and
-/// upserted into the table the schema function declares. Every page parses the same body (built
-/// once, before the sync); each row then gets its own key.
+/// decimals as text, as APIs write them), each page's body read into `Row`s and upserted into
+/// the table the schema function declares. Every page reads the same body (built once, before
+/// the sync); each row then gets its own key.
 #[sync(schema = rows_schema)]
 pub(crate) async fn update_json(ops: &Operations, config: &BenchConfig) -> Result<()> {
     let body = json_page(PAGE_ROWS);
+    let reader = ops.row_reader("orders")?;
     let mut emitted = 0;
     while emitted < config.rows {
-        let page: Vec<Row> = if config.via_value {
+        let page: Vec<Row> = match config.json.as_str() {
+            "reader" => reader.rows(&body)?,
+            "rows" => serde_json::from_slice(&body)?,
             // The naive way: a `serde_json::Value` per object, then a `Row` from it.
-            let objects: Vec<serde_json::Value> = serde_json::from_slice(&body)?;
-            objects
-                .into_iter()
-                .map(|o| Row::from_json(o).map_err(connector_core::anyhow::Error::msg))
-                .collect::<Result<_>>()?
-        } else {
-            serde_json::from_slice(&body)?
+            _ => {
+                let objects: Vec<serde_json::Value> = serde_json::from_slice(&body)?;
+                objects
+                    .into_iter()
+                    .map(|o| Row::from_json(o).map_err(connector_core::anyhow::Error::msg))
+                    .collect::<Result<_>>()?
+            }
         };
         for mut row in page
             .into_iter()
@@ -192,12 +198,14 @@ pub fn scenario(args: &ScenarioArgs) {
         "rows": args.rows,
         "every": args.every,
         "shuffled": args.scenario == "ours-shuffled",
-        "via_value": args.scenario == "ours-json-value",
+        "json": args.scenario.strip_prefix("ours-json-").unwrap_or("reader"),
     }));
     match args.scenario.as_str() {
         "ours" | "ours-shuffled" => debug::<update>(&configuration, &args.dir),
         "ours-rows" => debug::<update_rows>(&configuration, &args.dir),
-        "ours-json" | "ours-json-value" => debug::<update_json>(&configuration, &args.dir),
+        "ours-json" | "ours-json-rows" | "ours-json-value" => {
+            debug::<update_json>(&configuration, &args.dir)
+        }
         "appender" => appender(&args.dir, args.rows).expect("the appender loads"),
         other => panic!("unknown scenario {other}"),
     }
@@ -308,7 +316,8 @@ fn run_child(scenario: &str, rows: u64, every: u64) -> Measured {
         ("ours", n) => format!("ours: debug, checkpoint every {n}"),
         ("ours-shuffled", n) => format!("ours: keys scrambled, every {n}"),
         ("ours-rows", n) => format!("ours: run-time rows, every {n}"),
-        ("ours-json", n) => format!("ours: JSON pages to rows, every {n}"),
+        ("ours-json", n) => format!("ours: JSON, RowReader, every {n}"),
+        ("ours-json-rows", n) => format!("ours: JSON to plain Rows, every {n}"),
         ("ours-json-value", n) => format!("ours: JSON via serde_json::Value, {n}"),
         _ => "DuckDB Appender, one table".to_string(),
     };
@@ -421,6 +430,7 @@ pub fn run(args: &Args) {
         run_child("ours-shuffled", args.rows, 10_000),
         run_child("ours-rows", args.rows, 10_000),
         run_child("ours-json", args.rows, 10_000),
+        run_child("ours-json-rows", args.rows, 10_000),
         run_child("ours-json-value", args.rows, 10_000),
         run_child("appender", args.rows, 0),
     ];

@@ -13,6 +13,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("naming", 1),
     ("record", 1),
     ("row", 1),
+    ("row_reader", 1),
     ("schema", 1),
     ("table", 1),
     ("value", 1),

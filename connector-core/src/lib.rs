@@ -28,7 +28,8 @@
 //!
 //! What a connector uses: the macros ([`table`], [`sync`], [`state`], [`Configuration`],
 //! [`Dropdown`]), [`Operations`] (upsert, update, delete, truncate, checkpoint, warnings and
-//! tasks), the model ([`DataType`], [`Column`], [`TableSchema`], [`Row`], [`Value`]), and the
+//! tasks), the model ([`DataType`], [`Column`], [`TableSchema`], [`Row`] and its [`RowReader`],
+//! [`Value`]), and the
 //! configuration's types ([`ConfigValue`], [`Form`], [`SetupTest`]). `use
 //! connector_core::prelude::*;` brings the common ones.
 
@@ -43,6 +44,7 @@ mod macros;
 pub mod naming;
 mod record;
 mod row;
+mod row_reader;
 mod schema;
 mod table;
 mod value;
@@ -80,6 +82,7 @@ pub use driver::{Counts, SyncError, SyncReport};
 pub use macros::{Configuration, Dropdown, state, sync, table};
 pub use operations::Operations;
 pub use row::Row;
+pub use row_reader::RowReader;
 pub use schema::{Column, DataType, TableSchema};
 pub use table::{ColumnType, Declared, FlattenColumns, Key, Patch, Table};
 pub use value::{CoerceError, Value};

@@ -13,6 +13,7 @@ use std::fmt;
 use serde::Deserialize as _;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
+use crate::schema::{TableId, TableRef};
 use crate::value::Value;
 
 /// Column name → value, in insertion order. Setting a name twice keeps the last value.
@@ -35,9 +36,26 @@ use crate::value::Value;
 /// assert_eq!(page[0].get("tags"), Some(&Value::Json(r#"["a"]"#.into())));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Row {
-    cells: Vec<(Cow<'static, str>, Value)>,
+    form: Form,
+}
+
+/// How a row holds its cells.
+#[derive(Clone)]
+enum Form {
+    /// `(column name, value)` in insertion order.
+    Named(Vec<(Cow<'static, str>, Value)>),
+    /// One value per column of `table`, in column order: what a
+    /// [`RowReader`](crate::RowReader) reads from an object whose members are exactly the
+    /// table's declared columns. It travels to the sink as it is, with no name and no copy.
+    Declared { table: TableRef, values: Vec<Value> },
+}
+
+impl Default for Form {
+    fn default() -> Form {
+        Form::Named(Vec::new())
+    }
 }
 
 impl Row {
@@ -57,41 +75,67 @@ impl Row {
     pub fn set(&mut self, column: impl Into<Cow<'static, str>>, value: impl Into<Value>) {
         let column = column.into();
         let value = value.into();
-        match self.cells.iter_mut().find(|(name, _)| *name == column) {
+        if let Form::Declared { table, values } = &mut self.form
+            && let Some(index) = table.column_index(&column)
+        {
+            values[index] = value;
+            return;
+        }
+        let cells = self.named_cells();
+        match cells.iter_mut().find(|(name, _)| *name == column) {
             Some((_, slot)) => *slot = value,
             None => {
-                if self.cells.is_empty() {
+                if cells.is_empty() {
                     // Most rows have a handful of columns: one allocation instead of three.
-                    self.cells.reserve(8);
+                    cells.reserve(8);
                 }
-                self.cells.push((column, value));
+                cells.push((column, value));
             }
         }
     }
 
     /// The value of a column, if the row has it.
     pub fn get(&self, column: &str) -> Option<&Value> {
-        self.cells
-            .iter()
-            .find(|(name, _)| name == column)
-            .map(|(_, v)| v)
+        match &self.form {
+            Form::Named(cells) => cells
+                .iter()
+                .find(|(name, _)| name == column)
+                .map(|(_, v)| v),
+            Form::Declared { table, values } => values.get(table.column_index(column)?),
+        }
     }
 
     /// The number of columns set.
     pub fn len(&self) -> usize {
-        self.cells.len()
+        match &self.form {
+            Form::Named(cells) => cells.len(),
+            Form::Declared { values, .. } => values.len(),
+        }
     }
 
     /// Whether no column is set.
     pub fn is_empty(&self) -> bool {
-        self.cells.is_empty()
+        self.len() == 0
     }
 
-    /// The cells in insertion order.
+    /// The cells in insertion order (a row read by a [`RowReader`](crate::RowReader): in the
+    /// table's column order).
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.cells
+        let (named, declared) = match &self.form {
+            Form::Named(cells) => (cells.as_slice(), None),
+            Form::Declared { table, values } => (&[][..], Some((table, values))),
+        };
+        let declared = declared.into_iter().flat_map(|(table, values)| {
+            table
+                .columns
+                .iter()
+                .zip(values)
+                .map(|(column, value)| (column.name.as_ref(), value))
+        });
+        named
             .iter()
             .map(|(name, value)| (name.as_ref(), value))
+            .chain(declared)
     }
 
     /// A row from a JSON object, each member typed as [`Value`]'s `From<serde_json::Value>` says.
@@ -109,8 +153,68 @@ impl Row {
         }
     }
 
+    /// A row of one value per column of `table`, in column order.
+    pub(crate) fn declared(table: TableRef, values: Vec<Value>) -> Row {
+        debug_assert_eq!(table.columns.len(), values.len());
+        Row {
+            form: Form::Declared { table, values },
+        }
+    }
+
+    /// A row of cells by name.
+    pub(crate) fn named(cells: Vec<(Cow<'static, str>, Value)>) -> Row {
+        Row {
+            form: Form::Named(cells),
+        }
+    }
+
+    /// The values in column order, if the row holds one per column of the table `table` names;
+    /// otherwise the row back.
+    pub(crate) fn into_values_of(self, table: TableId) -> Result<Vec<Value>, Row> {
+        match self.form {
+            Form::Declared {
+                table: declared,
+                values,
+            } if declared.id() == table => Ok(values),
+            form => Err(Row { form }),
+        }
+    }
+
     pub(crate) fn into_cells(self) -> Vec<(Cow<'static, str>, Value)> {
-        self.cells
+        match self.form {
+            Form::Named(cells) => cells,
+            Form::Declared { table, values } => table
+                .columns
+                .iter()
+                .zip(values)
+                .map(|(column, value)| (column.name.clone(), value))
+                .collect(),
+        }
+    }
+
+    /// The cells by name, the row turned into that form first if it was not.
+    fn named_cells(&mut self) -> &mut Vec<(Cow<'static, str>, Value)> {
+        if let Form::Declared { .. } = self.form {
+            let cells = std::mem::take(self).into_cells();
+            self.form = Form::Named(cells);
+        }
+        match &mut self.form {
+            Form::Named(cells) => cells,
+            Form::Declared { .. } => unreachable!("turned into cells by name above"),
+        }
+    }
+}
+
+/// Two rows are equal when they hold the same cells in the same order, whatever their form.
+impl PartialEq for Row {
+    fn eq(&self, other: &Row) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl fmt::Debug for Row {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
@@ -140,7 +244,7 @@ impl IntoIterator for Row {
     type IntoIter = std::vec::IntoIter<(Cow<'static, str>, Value)>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.cells.into_iter()
+        self.into_cells().into_iter()
     }
 }
 
@@ -208,25 +312,40 @@ impl<'de> Visitor<'de> for RowVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Row, A::Error> {
-        let mut row = Row {
-            cells: Vec::with_capacity(map.size_hint().unwrap_or(8)),
-        };
+        let mut cells: Vec<(Cow<'static, str>, Value)> =
+            Vec::with_capacity(map.size_hint().unwrap_or(8));
         let mut position = 0;
         while let Some(name) = map.next_key_seed(NameSeed { position })? {
             let value = map.next_value_seed(ValueSeed)?;
             position += 1;
-            // Shared names are one allocation per text: equal names are the same pointer.
-            let repeated = row.cells.iter_mut().find(|(seen, _)| match (seen, &name) {
-                (Cow::Borrowed(a), Cow::Borrowed(b)) => std::ptr::eq(*a, *b),
-                (a, b) => a == b,
-            });
-            match repeated {
-                Some((_, slot)) => *slot = value,
-                None => row.cells.push((name, value)),
-            }
+            set_read_cell(&mut cells, name, value);
         }
-        Ok(row)
+        Ok(Row::named(cells))
     }
+}
+
+/// Sets a cell of a row being read from JSON: a member repeated in one object keeps its last
+/// value, as [`Row::set`] does. Shared names are one allocation per text, so equal names are
+/// mostly the same pointer.
+pub(crate) fn set_read_cell(
+    cells: &mut Vec<(Cow<'static, str>, Value)>,
+    name: Cow<'static, str>,
+    value: Value,
+) {
+    let repeated = cells.iter_mut().find(|(seen, _)| match (seen, &name) {
+        (Cow::Borrowed(a), Cow::Borrowed(b)) => std::ptr::eq(*a, *b),
+        (a, b) => a == b,
+    });
+    match repeated {
+        Some((_, slot)) => *slot = value,
+        None => cells.push((name, value)),
+    }
+}
+
+/// The name of the member at `position` of an object, shared with the rows read before it
+/// (see [`Names`]).
+pub(crate) fn shared_name(position: usize, name: &str) -> Cow<'static, str> {
+    NAMES.with(|names| names.borrow_mut().get(position, name))
 }
 
 /// A member's name, shared across rows (see [`Names`]).
@@ -250,12 +369,12 @@ impl Visitor<'_> for NameSeed {
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
-        Ok(NAMES.with(|names| names.borrow_mut().get(self.position, name)))
+        Ok(shared_name(self.position, name))
     }
 }
 
 /// A member's value as a [`Value`]: what `From<serde_json::Value>` gives, read directly.
-struct ValueSeed;
+pub(crate) struct ValueSeed;
 
 impl<'de> DeserializeSeed<'de> for ValueSeed {
     type Value = Value;

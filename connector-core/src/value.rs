@@ -119,6 +119,13 @@ impl Value {
         if self.is_null() {
             return Ok(Value::Null);
         }
+        if let Value::String(text) = self {
+            return match target {
+                DataType::String => Ok(Value::String(text)),
+                DataType::Xml => Ok(Value::Xml(text)),
+                _ => Value::coerce_text(&text, target),
+            };
+        }
         let source = self.data_type();
         let fail = || CoerceError::DoesNotFit {
             value: describe(source),
@@ -151,24 +158,15 @@ impl Value {
             (DataType::NaiveDate, Value::UtcDatetime(d)) => {
                 Value::NaiveDate(midnight_date(d.naive_utc()).ok_or_else(fail)?)
             }
-            (DataType::NaiveDate, Value::String(s)) => {
-                Value::NaiveDate(parse_naive_date(&s).ok_or_else(fail)?)
-            }
             (DataType::NaiveDatetime, Value::NaiveDatetime(d)) => Value::NaiveDatetime(d),
             (DataType::NaiveDatetime, Value::NaiveDate(d)) => {
                 Value::NaiveDatetime(d.and_hms_opt(0, 0, 0).ok_or_else(fail)?)
             }
             (DataType::NaiveDatetime, Value::UtcDatetime(d)) => Value::NaiveDatetime(d.naive_utc()),
-            (DataType::NaiveDatetime, Value::String(s)) => {
-                Value::NaiveDatetime(parse_naive_datetime(&s).ok_or_else(fail)?)
-            }
             (DataType::UtcDatetime, Value::UtcDatetime(d)) => Value::UtcDatetime(d),
             (DataType::UtcDatetime, Value::NaiveDatetime(d)) => Value::UtcDatetime(d.and_utc()),
             (DataType::UtcDatetime, Value::NaiveDate(d)) => {
                 Value::UtcDatetime(d.and_hms_opt(0, 0, 0).ok_or_else(fail)?.and_utc())
-            }
-            (DataType::UtcDatetime, Value::String(s)) => {
-                Value::UtcDatetime(parse_utc_datetime(&s).ok_or_else(fail)?)
             }
             (DataType::Binary, Value::Binary(b)) => Value::Binary(b),
             (DataType::String, v) => Value::String(v.into_text()),
@@ -181,15 +179,54 @@ impl Value {
                 Value::Json(text)
             }
             (DataType::Json, v) => Value::Json(v.into_json_text().ok_or_else(fail)?),
-            (DataType::Xml, Value::Xml(x) | Value::String(x)) => Value::Xml(x),
+            (DataType::Xml, Value::Xml(x)) => Value::Xml(x),
             _ => return Err(fail()),
         };
         Ok(value)
     }
 
+    /// [`Value::coerce_to`] of text (`Value::String(text.into())`), read where it lies: a
+    /// number, a decimal, a date or a timestamp is parsed from the borrowed text, and only a
+    /// STRING, XML or JSON column copies it. A reader of JSON calls it with the text of the
+    /// response body.
+    pub(crate) fn coerce_text(text: &str, target: DataType) -> Result<Value, CoerceError> {
+        let fail = || CoerceError::DoesNotFit {
+            value: describe(Some(DataType::String)),
+            target,
+        };
+        let integer = || text.trim().parse::<i64>().ok();
+        let value = match target {
+            DataType::Boolean => Value::Bool(text_as_bool(text).ok_or_else(fail)?),
+            DataType::Short => {
+                Value::Short(integer().and_then(|i| i.try_into().ok()).ok_or_else(fail)?)
+            }
+            DataType::Int => {
+                Value::Int(integer().and_then(|i| i.try_into().ok()).ok_or_else(fail)?)
+            }
+            DataType::Long => Value::Long(integer().ok_or_else(fail)?),
+            DataType::Decimal { precision, scale } => {
+                let d = Decimal::from_str(text.trim()).map_err(|_| fail())?;
+                Value::Decimal(d.fit(precision, scale).ok_or_else(fail)?)
+            }
+            DataType::Float => Value::Float(parse_float(text).ok_or_else(fail)?),
+            DataType::Double => Value::Double(parse_float(text).ok_or_else(fail)?),
+            DataType::NaiveDate => Value::NaiveDate(parse_naive_date(text).ok_or_else(fail)?),
+            DataType::NaiveDatetime => {
+                Value::NaiveDatetime(parse_naive_datetime(text).ok_or_else(fail)?)
+            }
+            DataType::UtcDatetime => Value::UtcDatetime(parse_utc_datetime(text).ok_or_else(fail)?),
+            DataType::Binary => return Err(fail()),
+            DataType::String => Value::String(text.to_owned()),
+            DataType::Xml => Value::Xml(text.to_owned()),
+            // Python's `json.dumps` of a `str`: a JSON string.
+            DataType::Json => Value::Json(serde_json::to_string(text).map_err(|_| fail())?),
+        };
+        Ok(value)
+    }
+
     /// For BOOLEAN: a bool, the numbers 0 and 1 (any integer or float type), or the text
-    /// `true`/`false` (any case) or `1`/`0`. Python takes any number by its truth (`2` and
-    /// `0.5` are true); only 0 and 1 say the same thing as a bool.
+    /// `true`/`false` (any case) or `1`/`0` ([`text_as_bool`]). Python takes any number by its
+    /// truth (`2` and `0.5` are true); only 0 and 1 say the same thing as a bool.
     fn as_bool(&self) -> Option<bool> {
         let number = match self {
             Value::Bool(b) => return Some(*b),
@@ -198,16 +235,6 @@ impl Value {
             | Value::Long(_)
             | Value::Float(_)
             | Value::Double(_) => self.as_integer()?,
-            Value::String(s) => {
-                let s = s.trim();
-                return if s == "1" || s.eq_ignore_ascii_case("true") {
-                    Some(true)
-                } else if s == "0" || s.eq_ignore_ascii_case("false") {
-                    Some(false)
-                } else {
-                    None
-                };
-            }
             _ => return None,
         };
         match number {
@@ -218,7 +245,7 @@ impl Value {
     }
 
     /// For SHORT, INT and LONG (the caller checks the width): integers, a bool as 1 or 0, a
-    /// float or decimal without a fractional part, and integer text.
+    /// float or decimal without a fractional part (text is read by [`Value::coerce_text`]).
     fn as_integer(&self) -> Option<i64> {
         match self {
             Value::Bool(b) => Some(i64::from(*b)),
@@ -228,8 +255,8 @@ impl Value {
         }
     }
 
-    /// For FLOAT: the nearest `f32` of any number (a bool as 1 or 0) or of float text; `None`
-    /// when a finite value would overflow to infinity.
+    /// For FLOAT: the nearest `f32` of any number (a bool as 1 or 0); `None` when a finite
+    /// value would overflow to infinity.
     fn as_float(&self) -> Option<f32> {
         match self {
             Value::Float(f) => Some(*f),
@@ -237,7 +264,6 @@ impl Value {
             Value::Short(i) => Some(f32::from(*i)),
             // Rounds to the nearest f32; every i64 is within f32's range.
             Value::Int(_) | Value::Long(_) => self.as_i64().map(|i| i as f32),
-            Value::String(s) => parse_float(s),
             other => {
                 let wide = other.as_f64()?;
                 let narrow = wide as f32;
@@ -246,18 +272,16 @@ impl Value {
         }
     }
 
-    /// For DOUBLE: the nearest `f64` of any number (a bool as 1 or 0) or of float text.
+    /// For DOUBLE: the nearest `f64` of any number (a bool as 1 or 0).
     fn as_double(&self) -> Option<f64> {
         match self {
             Value::Bool(b) => Some(f64::from(u8::from(*b))),
-            Value::String(s) => parse_float(s),
             other => other.as_f64(),
         }
     }
 
-    /// For JSON, a value that is not a document: what Python's `json.dumps` makes of it. Text
-    /// becomes a JSON string (it is not parsed: a document is a [`Value::Json`]), a bool or a
-    /// finite number that JSON value. JSON has no NaN or infinities; dates, bytes, decimals and
+    /// For JSON, a value that is not a document or text: what Python's `json.dumps` makes of
+    /// it, a bool or a finite number as that JSON value. JSON has no NaN or infinities; dates, bytes, decimals and
     /// XML have no JSON form (Python refuses them too, except XML, which it does not have).
     fn into_json_text(self) -> Option<String> {
         match self {
@@ -267,7 +291,6 @@ impl Value {
             }
             Value::Float(f) if f.is_finite() => serde_json::to_string(&f).ok(),
             Value::Double(f) if f.is_finite() => serde_json::to_string(&f).ok(),
-            Value::String(s) => serde_json::to_string(&s).ok(),
             _ => None,
         }
     }
@@ -278,7 +301,6 @@ impl Value {
             Value::Int(i) => Some(i64::from(*i)),
             Value::Long(i) => Some(*i),
             Value::Decimal(d) => d.to_i64(),
-            Value::String(s) => s.trim().parse().ok(),
             _ => None,
         }
     }
@@ -290,7 +312,6 @@ impl Value {
             // An `f32` by its own shortest text (`0.1`), not by the wider `f64` it widens to.
             Value::Float(f) if f.is_finite() => Decimal::from_str(&format!("{f:e}")).ok(),
             Value::Double(f) => Decimal::from_f64(*f).ok(),
-            Value::String(s) => Decimal::from_str(s.trim()).ok(),
             _ => None,
         }
     }
@@ -301,7 +322,6 @@ impl Value {
             Value::Decimal(d) => Some(d.to_f64()),
             Value::Float(f) => Some(f64::from(*f)),
             Value::Double(f) => Some(*f),
-            Value::String(s) => s.trim().parse().ok(),
             _ => None,
         }
     }
@@ -384,6 +404,18 @@ fn parse_naive_date(text: &str) -> Option<NaiveDate> {
         return None;
     }
     NaiveDate::from_str(text).ok()
+}
+
+/// BOOLEAN text: `true`/`false` (any case) or `1`/`0`, spaces around it ignored.
+fn text_as_bool(text: &str) -> Option<bool> {
+    let text = text.trim();
+    if text == "1" || text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if text == "0" || text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// The date of a timestamp at midnight; `None` when it has a time of day, which a date would lose.

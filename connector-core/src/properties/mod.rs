@@ -8,6 +8,7 @@ mod columns;
 mod config;
 #[cfg(feature = "reader")]
 mod records;
+mod row_reader;
 mod values;
 
 use proptest::prelude::*;
