@@ -6,7 +6,7 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use connector_core::__internal::Sink;
-use connector_core::__internal::{Record, TableRef, run_sync};
+use connector_core::__internal::{Record, run_sync};
 use connector_core::ConfigurationMap;
 use connector_core::SyncError;
 use connector_core::prelude::*;
@@ -272,21 +272,12 @@ struct GatedSink {
 }
 
 impl Sink for GatedSink {
-    fn begin(&mut self, _: &[TableRef]) -> Result<()> {
-        Ok(())
-    }
     fn write(&mut self, _: Record) -> Result<()> {
         if !self.opened {
             self.gate.wait();
             self.opened = true;
         }
         self.written += 1;
-        Ok(())
-    }
-    fn warning(&mut self, _: &str) -> Result<()> {
-        Ok(())
-    }
-    fn task(&mut self, _: &str) -> Result<()> {
         Ok(())
     }
     fn checkpoint(&mut self, _: &str) -> Result<()> {
@@ -384,18 +375,9 @@ struct RefusingSink {
 }
 
 impl Sink for RefusingSink {
-    fn begin(&mut self, _: &[TableRef]) -> Result<()> {
-        Ok(())
-    }
     fn write(&mut self, _: Record) -> Result<()> {
         ensure!(self.writes_left > 0, "the destination refused a value");
         self.writes_left -= 1;
-        Ok(())
-    }
-    fn warning(&mut self, _: &str) -> Result<()> {
-        Ok(())
-    }
-    fn task(&mut self, _: &str) -> Result<()> {
         Ok(())
     }
     fn checkpoint(&mut self, _: &str) -> Result<()> {
@@ -519,16 +501,7 @@ struct SlowCommits {
 }
 
 impl Sink for SlowCommits {
-    fn begin(&mut self, _: &[TableRef]) -> Result<()> {
-        Ok(())
-    }
     fn write(&mut self, _: Record) -> Result<()> {
-        Ok(())
-    }
-    fn warning(&mut self, _: &str) -> Result<()> {
-        Ok(())
-    }
-    fn task(&mut self, _: &str) -> Result<()> {
         Ok(())
     }
     fn checkpoint(&mut self, state_json: &str) -> Result<()> {

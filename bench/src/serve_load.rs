@@ -169,11 +169,14 @@ impl Server {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    /// Waits until every sync that started has logged its end (or `wait` passed).
+    /// Waits until every sync that started has logged its end (or `wait` passed), then a
+    /// moment more: a sync's task logs its end before it drops the last of its memory, and the
+    /// last one to end gives the freed memory back to the system after that.
     fn settle(&self, wait: Duration) -> bool {
         let deadline = Instant::now() + wait;
         while Instant::now() < deadline {
             if self.log.ended() == self.log.started.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(250));
                 return true;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -484,4 +487,17 @@ fn soak(
         mb(largest),
         mb(peak_rss_kb_of(&server.pid()))
     );
+    let settled: Vec<u64> = after_rounds
+        .iter()
+        .filter(|(elapsed, _)| *elapsed >= 60.0)
+        .map(|r| r.1)
+        .collect();
+    if let (Some(low), Some(high)) = (settled.iter().min(), settled.iter().max()) {
+        println!(
+            "soak: after the rounds from the second minute on ({} rounds), server RSS between {:.1} and {:.1} MB",
+            settled.len(),
+            mb(*low),
+            mb(*high)
+        );
+    }
 }

@@ -13,7 +13,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use connector_core::__internal::local::{Files, sync_into_warehouse};
-use connector_core::__internal::{Record, Sink, TableRef, run_sync};
+use connector_core::__internal::{Record, Sink, run_sync};
 use connector_core::anyhow::{Context as _, Result, ensure};
 use connector_core::naming::Naming;
 use connector_core::prelude::*;
@@ -138,17 +138,8 @@ struct Discard {
 }
 
 impl Sink for Discard {
-    fn begin(&mut self, _: &[TableRef]) -> Result<()> {
-        Ok(())
-    }
     fn write(&mut self, _: Record) -> Result<()> {
         self.records += 1;
-        Ok(())
-    }
-    fn warning(&mut self, _: &str) -> Result<()> {
-        Ok(())
-    }
-    fn task(&mut self, _: &str) -> Result<()> {
         Ok(())
     }
     fn checkpoint(&mut self, _: &str) -> Result<()> {

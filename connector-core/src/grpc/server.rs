@@ -17,7 +17,7 @@ use tonic::{Request, Response, Status};
 
 use super::selection::{Selection, SelectionError};
 use super::sink::{self, GrpcSink};
-use super::{log, wire};
+use super::{log, memory, wire};
 use crate::config::{Configuration, ConfigurationMap, Redactor};
 use crate::connector::Connector;
 use crate::driver::{self, SyncError, TablesError};
@@ -277,6 +277,9 @@ impl<C: Connector> SourceConnector for Service<C> {
             redactor.clone(),
         );
         tokio::spawn(async move {
+            // Dropped last, when everything of the sync is: the last sync to end gives the
+            // memory freed back to the system.
+            let _running = memory::Running::start();
             // The secrets stay hidden in the logs until the sync is over.
             let _hidden = hidden;
             tracing::info!("sync started");

@@ -15,17 +15,29 @@ pub use memory::{MemorySink, MemoryTable, MemoryWarehouse};
 
 /// The destination side of a sync.
 pub trait Sink: Send + 'static {
-    /// Called once before anything else, with every declared table (typed and run-time).
-    fn begin(&mut self, tables: &[TableRef]) -> anyhow::Result<()>;
+    /// Called once before anything else, with every declared table (typed and run-time). A
+    /// sink that prepares nothing ignores it.
+    fn begin(&mut self, tables: &[TableRef]) -> anyhow::Result<()> {
+        let _ = tables;
+        Ok(())
+    }
 
     /// One upsert, update, delete or truncate.
     fn write(&mut self, record: Record) -> anyhow::Result<()>;
 
-    /// A warning from the connector; the sync goes on.
-    fn warning(&mut self, message: &str) -> anyhow::Result<()>;
+    /// A warning from the connector; the sync goes on. A sink that shows no messages ignores
+    /// it.
+    fn warning(&mut self, message: &str) -> anyhow::Result<()> {
+        let _ = message;
+        Ok(())
+    }
 
-    /// A task for the user (see `Operations::task`); the sync stops after it.
-    fn task(&mut self, message: &str) -> anyhow::Result<()>;
+    /// A task for the user (see `Operations::task`); the sync stops after it. A sink that shows
+    /// no messages ignores it.
+    fn task(&mut self, message: &str) -> anyhow::Result<()> {
+        let _ = message;
+        Ok(())
+    }
 
     /// Makes everything written so far durable, with `state_json` as the state to resume from.
     fn checkpoint(&mut self, state_json: &str) -> anyhow::Result<()>;
