@@ -16,8 +16,8 @@
 //! so the two counts tell whether every cancelled sync's task ended. Beside the load, in the
 //! same run, one Update alone on a fresh server gives the baseline peak RSS.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -62,13 +62,42 @@ pub struct ServerArgs {
 }
 
 /// `serve-load-server`: the connector's own command line, `serve --port PORT`.
+/// Beside it, a thread answers each `heap` line on its stdin with `heap <kB>` on its stdout
+/// (among the log lines): the bytes the program holds from the allocator, glibc's own count
+/// (`mallinfo2`), whatever the allocator keeps besides.
 pub fn server(args: &ServerArgs) -> std::process::ExitCode {
+    std::thread::spawn(answer_heap_requests);
     connector_core::__internal::main_with_args::<crate::local::update>([
         "connector-bench".to_string(),
         "serve".into(),
         "--port".into(),
         args.port.to_string(),
     ])
+}
+
+fn answer_heap_requests() {
+    for line in std::io::stdin().lines() {
+        let Ok(line) = line else { return };
+        if line == "heap" {
+            println!("heap {}", heap_in_use_kb());
+        }
+    }
+}
+
+/// The bytes allocated and not freed (small chunks and mapped ones), in kB; 0 when glibc's
+/// malloc is not the allocator.
+#[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc")))]
+#[allow(unsafe_code)]
+fn heap_in_use_kb() -> u64 {
+    // SAFETY: `mallinfo2` takes no argument and returns a struct by value; it reads glibc's
+    // arenas under their locks.
+    let info = unsafe { libc::mallinfo2() };
+    u64::try_from((info.uordblks + info.hblkhd) / 1024).unwrap_or(u64::MAX)
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc"))))]
+fn heap_in_use_kb() -> u64 {
+    0
 }
 
 /// What one client does with its Update.
@@ -95,6 +124,8 @@ struct Outcome {
 /// The server in a child process, its log lines counted as they come.
 struct Server {
     child: Child,
+    /// Where `heap` requests go (see [`server`]).
+    requests: ChildStdin,
     port: u16,
     log: Arc<LogCounts>,
 }
@@ -107,6 +138,9 @@ struct LogCounts {
     failed: AtomicU64,
     /// The messages of the SEVERE lines, to print.
     severe: Mutex<Vec<String>>,
+    /// The last `heap` answer, in kB, and how many came.
+    heap_kb: AtomicU64,
+    heap_answers: AtomicU64,
 }
 
 impl LogCounts {
@@ -117,6 +151,11 @@ impl LogCounts {
     }
 
     fn read(&self, line: &str) {
+        if let Some(kb) = line.strip_prefix("heap ").and_then(|kb| kb.parse().ok()) {
+            self.heap_kb.store(kb, Ordering::SeqCst);
+            self.heap_answers.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
         let Ok(line) = serde_json::from_str::<serde_json::Value>(line) else {
             return;
         };
@@ -143,9 +182,11 @@ impl Server {
         let port = crate::serve::free_port();
         let mut child = Command::new(std::env::current_exe().expect("this binary"))
             .args(["serve-load-server", "--port", &port.to_string()])
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
             .expect("the server starts");
+        let requests = child.stdin.take().expect("piped");
         let stdout = child.stdout.take().expect("piped");
         let log = Arc::new(LogCounts::default());
         let (ready, listening) = std::sync::mpsc::channel();
@@ -154,7 +195,12 @@ impl Server {
         listening
             .recv_timeout(Duration::from_secs(30))
             .expect("the server logs that it listens");
-        Server { child, port, log }
+        Server {
+            child,
+            requests,
+            port,
+            log,
+        }
     }
 
     fn pid(&self) -> String {
@@ -163,6 +209,18 @@ impl Server {
 
     fn rss_kb(&self) -> u64 {
         rss_kb_of(&self.pid())
+    }
+
+    /// The server's heap in use, in kB (see [`server`]).
+    fn heap_kb(&mut self) -> u64 {
+        let answers = self.log.heap_answers.load(Ordering::SeqCst);
+        writeln!(self.requests, "heap").expect("the server reads its stdin");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.log.heap_answers.load(Ordering::SeqCst) == answers {
+            assert!(Instant::now() < deadline, "the server answers `heap`");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.log.heap_kb.load(Ordering::SeqCst)
     }
 
     fn is_running(&mut self) -> bool {
@@ -379,6 +437,7 @@ pub fn run(args: &Args) {
     // The load.
     let mut server = Server::start();
     let before_kb = server.rss_kb();
+    let heap_before_kb = server.heap_kb();
     let plan = behaviours(&mut rng, args.updates, args.rows, slow);
     let sampler = Sampler::start(server.pid());
     let started = Instant::now();
@@ -388,6 +447,7 @@ pub fn run(args: &Args) {
     let sampled_kb = sampler.largest_kb();
     let peak_kb = peak_rss_kb_of(&server.pid());
     let after_kb = server.rss_kb();
+    let heap_after_kb = server.heap_kb();
     let cancelled = outcomes
         .iter()
         .filter(|o| matches!(o.behaviour, Behaviour::Cancel { .. }))
@@ -412,6 +472,11 @@ pub fn run(args: &Args) {
         mb(peak_kb),
         peak_kb as f64 / alone_peak_kb as f64,
         mb(after_kb)
+    );
+    println!(
+        "server heap in use: before {:.1} MB, after {:.1} MB",
+        mb(heap_before_kb),
+        mb(heap_after_kb)
     );
 
     if args.soak_seconds > 0 {
@@ -450,7 +515,8 @@ fn soak(
     let deadline = Instant::now() + Duration::from_secs(args.soak_seconds);
     let started = Instant::now();
     let slow = Duration::from_secs(1);
-    let mut after_rounds: Vec<(f64, u64)> = Vec::new();
+    // (seconds, RSS kB, heap in use kB) after each round.
+    let mut after_rounds: Vec<(f64, u64, u64)> = Vec::new();
     let mut next_print = 0.0;
     println!(
         "soak: rounds of {} Updates of {} rows (same mix, the slow client slow for 1 s) for {} s",
@@ -465,12 +531,14 @@ fn soak(
         );
         let elapsed = started.elapsed().as_secs_f64();
         let rss = server.rss_kb();
-        after_rounds.push((elapsed, rss));
+        let heap = server.heap_kb();
+        after_rounds.push((elapsed, rss, heap));
         if elapsed >= next_print || after_rounds.len() == 1 {
             println!(
-                "  round {:>4} at {elapsed:>5.0} s: server RSS {:.1} MB",
+                "  round {:>4} at {elapsed:>5.0} s: server RSS {:.1} MB, heap in use {:.1} MB",
                 after_rounds.len(),
-                mb(rss)
+                mb(rss),
+                mb(heap)
             );
             next_print = (elapsed / 60.0).floor() * 60.0 + 60.0;
         }
@@ -487,17 +555,24 @@ fn soak(
         mb(largest),
         mb(peak_rss_kb_of(&server.pid()))
     );
-    let settled: Vec<u64> = after_rounds
-        .iter()
-        .filter(|(elapsed, _)| *elapsed >= 60.0)
-        .map(|r| r.1)
-        .collect();
-    if let (Some(low), Some(high)) = (settled.iter().min(), settled.iter().max()) {
-        println!(
-            "soak: after the rounds from the second minute on ({} rounds), server RSS between {:.1} and {:.1} MB",
-            settled.len(),
-            mb(*low),
-            mb(*high)
-        );
-    }
+    println!(
+        "soak: heap in use after the first round {:.1} MB, after the last {:.1} MB ({:+.1} MB)",
+        mb(first.2),
+        mb(last.2),
+        mb(last.2) - mb(first.2)
+    );
+    let later: Vec<&(f64, u64, u64)> = after_rounds.iter().filter(|r| r.0 >= 60.0).collect();
+    let range = |of: fn(&(f64, u64, u64)) -> u64| {
+        let values = later.iter().map(|r| of(r));
+        (values.clone().min().unwrap_or(0), values.max().unwrap_or(0))
+    };
+    let (rss, heap) = (range(|r| r.1), range(|r| r.2));
+    println!(
+        "soak: after each round from the second minute on ({} rounds): server RSS {:.1} to {:.1} MB, heap in use {:.1} to {:.1} MB",
+        later.len(),
+        mb(rss.0),
+        mb(rss.1),
+        mb(heap.0),
+        mb(heap.1)
+    );
 }
