@@ -280,6 +280,9 @@ impl Sink for GatedSink {
         self.written += 1;
         Ok(())
     }
+    fn task(&mut self, _: &str) -> Result<()> {
+        Ok(())
+    }
     fn checkpoint(&mut self, _: &str) -> Result<()> {
         Ok(())
     }
@@ -378,6 +381,9 @@ impl Sink for RefusingSink {
     fn write(&mut self, _: Record) -> Result<()> {
         ensure!(self.writes_left > 0, "the destination refused a value");
         self.writes_left -= 1;
+        Ok(())
+    }
+    fn task(&mut self, _: &str) -> Result<()> {
         Ok(())
     }
     fn checkpoint(&mut self, _: &str) -> Result<()> {
@@ -502,6 +508,9 @@ struct SlowCommits {
 
 impl Sink for SlowCommits {
     fn write(&mut self, _: Record) -> Result<()> {
+        Ok(())
+    }
+    fn task(&mut self, _: &str) -> Result<()> {
         Ok(())
     }
     fn checkpoint(&mut self, state_json: &str) -> Result<()> {

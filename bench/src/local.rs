@@ -128,13 +128,14 @@ pub(crate) async fn update_json(ops: &Operations, config: &BenchConfig) -> Resul
             "reader" => reader.rows(&body)?,
             "rows" => serde_json::from_slice(&body)?,
             // The naive way: a `serde_json::Value` per object, then a `Row` from it.
-            _ => {
+            "value" => {
                 let objects: Vec<serde_json::Value> = serde_json::from_slice(&body)?;
                 objects
                     .into_iter()
                     .map(|o| Row::from_json(o).map_err(connector_core::anyhow::Error::msg))
                     .collect::<Result<_>>()?
             }
+            other => bail!("no JSON reading `{other}`: reader, rows or value"),
         };
         for mut row in page
             .into_iter()

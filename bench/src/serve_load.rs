@@ -211,6 +211,12 @@ impl Server {
         rss_kb_of(&self.pid())
     }
 
+    /// The server's threads (the runtime's workers and its pool of blocking threads among
+    /// them).
+    fn threads(&self) -> u64 {
+        status_kb_of(&self.pid(), "Threads:")
+    }
+
     /// The server's heap in use, in kB (see [`server`]).
     fn heap_kb(&mut self) -> u64 {
         let answers = self.log.heap_answers.load(Ordering::SeqCst);
@@ -474,9 +480,10 @@ pub fn run(args: &Args) {
         mb(after_kb)
     );
     println!(
-        "server heap in use: before {:.1} MB, after {:.1} MB",
+        "server heap in use: before {:.1} MB, after {:.1} MB; {} threads",
         mb(heap_before_kb),
-        mb(heap_after_kb)
+        mb(heap_after_kb),
+        server.threads()
     );
 
     if args.soak_seconds > 0 {
@@ -535,10 +542,11 @@ fn soak(
         after_rounds.push((elapsed, rss, heap));
         if elapsed >= next_print || after_rounds.len() == 1 {
             println!(
-                "  round {:>4} at {elapsed:>5.0} s: server RSS {:.1} MB, heap in use {:.1} MB",
+                "  round {:>4} at {elapsed:>5.0} s: server RSS {:.1} MB, heap in use {:.1} MB, {} threads",
                 after_rounds.len(),
                 mb(rss),
-                mb(heap)
+                mb(heap),
+                server.threads()
             );
             next_print = (elapsed / 60.0).floor() * 60.0 + 60.0;
         }

@@ -142,6 +142,9 @@ impl Sink for Discard {
         self.records += 1;
         Ok(())
     }
+    fn task(&mut self, _: &str) -> Result<()> {
+        Ok(())
+    }
     fn checkpoint(&mut self, _: &str) -> Result<()> {
         Ok(())
     }

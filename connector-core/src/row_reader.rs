@@ -43,7 +43,9 @@ use crate::value::Value;
 /// }
 /// ```
 ///
-/// Members the table does not declare are typed from their JSON, as in a plain [`Row`].
+/// Members the table does not declare are typed from their JSON, as in a plain [`Row`]. The rows
+/// are this table's: their members are already in its columns' types, so upserted into another
+/// table they carry those types (a decimal rounded to this table's scale, a timestamp parsed).
 /// `&RowReader` is also a [`DeserializeSeed`] of one row, for an object inside a larger
 /// document.
 #[derive(Debug, Clone)]

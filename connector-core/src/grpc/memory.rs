@@ -3,11 +3,17 @@
 //! glibc's allocator keeps what its threads free in their arenas for later allocations, and
 //! gives back only the free memory at the top of each heap: after syncs that each held a window
 //! of records, a server's resident set stays near its peak, in steps, although nothing uses the
-//! memory (docs/benchmarks.md, "Issue 13"). When no sync is running, nothing is allocating, so
-//! the server asks glibc (`malloc_trim`) to return every free page of every arena. Other
-//! allocators (musl's, mimalloc) return memory themselves; there this does nothing.
+//! memory (docs/benchmarks.md, "Issue 13"). When no sync is running and no response stream is
+//! left, the server is idle: nothing allocates, so it asks glibc (`malloc_trim`) to return every
+//! free page of every arena, on the thread that ended last (a trim of a large heap takes a few
+//! milliseconds, and only a new request could be waiting). Elsewhere (musl, macOS) this does
+//! nothing; a program that installs another global allocator (mimalloc) pays for a trim of
+//! glibc's nearly empty heap.
 
+use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 
 /// The syncs running in this process, and what the last to end calls.
 struct Syncs {
@@ -20,8 +26,8 @@ static SYNCS: Syncs = Syncs {
     release: release_freed_memory,
 };
 
-/// Held by a running sync, from its start to its end; the last one to end gives the freed
-/// memory back to the system.
+/// Held by a running sync, from its start until its task and its response stream are both
+/// gone; the last one dropped gives the freed memory back to the system.
 pub(crate) struct Running {
     syncs: &'static Syncs,
 }
@@ -42,6 +48,30 @@ impl Drop for Running {
         if self.syncs.running.fetch_sub(1, Ordering::SeqCst) == 1 {
             (self.syncs.release)();
         }
+    }
+}
+
+/// An `Update`'s response stream, holding its sync's [`Running`] until tonic drops it: the
+/// records still on their way to the client are freed with it, after the sync's task ended.
+pub struct Holding<S> {
+    stream: S,
+    _running: Arc<Running>,
+}
+
+impl<S> Holding<S> {
+    pub(crate) fn new(stream: S, running: Arc<Running>) -> Holding<S> {
+        Holding {
+            stream,
+            _running: running,
+        }
+    }
+}
+
+impl<S: tokio_stream::Stream + Unpin> tokio_stream::Stream for Holding<S> {
+    type Item = S::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        Pin::new(&mut self.stream).poll_next(cx)
     }
 }
 

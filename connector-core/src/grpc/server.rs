@@ -8,6 +8,7 @@
 
 use std::marker::PhantomData;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use tokio::net::{TcpListener, TcpStream};
@@ -256,7 +257,7 @@ impl<C: Connector> SourceConnector for Service<C> {
         Ok(Response::new(wire::schema_response(&tables)))
     }
 
-    type UpdateStream = sink::UpdateStream;
+    type UpdateStream = memory::Holding<sink::UpdateStream>;
 
     async fn update(
         &self,
@@ -276,10 +277,11 @@ impl<C: Connector> SourceConnector for Service<C> {
             self.options.single_records,
             redactor.clone(),
         );
+        // Held by the sync's task and by its response stream (see `memory`).
+        let running = Arc::new(memory::Running::start());
+        let task_running = Arc::clone(&running);
         tokio::spawn(async move {
-            // Dropped last, when everything of the sync is: the last sync to end gives the
-            // memory freed back to the system.
-            let _running = memory::Running::start();
+            let _running = task_running;
             // The secrets stay hidden in the logs until the sync is over.
             let _hidden = hidden;
             tracing::info!("sync started");
@@ -343,6 +345,6 @@ impl<C: Connector> SourceConnector for Service<C> {
             // The client may be gone; then nobody is left to tell.
             let _ = out.send(vec![Err(status)]).await;
         });
-        Ok(Response::new(stream))
+        Ok(Response::new(memory::Holding::new(stream, running)))
     }
 }

@@ -10,6 +10,7 @@ use crate::record::{Cells, RecordKind};
 use crate::row::Row;
 use crate::row_reader::RowReader;
 use crate::schema::{Column, DataType, TableRef, TableSchema};
+use crate::value::Value;
 
 /// A table of 1 to 5 columns `c0..`, each of any declared type, `c0` a key or not, with some
 /// columns left untyped.
@@ -190,4 +191,33 @@ fn members_in_column_order_travel_as_one_value_per_column() {
         error.to_string(),
         "table `orders`, column `price`: a value of type STRING does not fit DECIMAL(18, 4)"
     );
+}
+
+#[test]
+fn a_table_of_up_to_128_columns_keeps_one_value_per_column_and_a_wider_one_reads_by_name() {
+    for columns in [128, 129] {
+        let mut schema = TableSchema::new("wide").column(Column::key("c0", Some(DataType::Long)));
+        for i in 1..columns {
+            schema = schema.column(Column::new(format!("c{i}"), DataType::Long));
+        }
+        let table = TableRef::from(schema);
+        // Every column once, in reverse column order.
+        let members: Vec<String> = (0..columns)
+            .rev()
+            .map(|i| format!(r#""c{i}": {i}"#))
+            .collect();
+        let body = format!("[{{{}}}]", members.join(", "));
+        let row = RowReader::new(table.clone())
+            .rows(body.as_bytes())
+            .unwrap()
+            .remove(0);
+        let one_per_column = row.clone().into_values_of(table.id()).is_ok();
+        assert_eq!(one_per_column, columns <= 128, "{columns} columns");
+        // Either way the checks give the whole row in column order.
+        let Cells::All(values) = checked_cells(&table, row, RecordKind::Upsert).unwrap() else {
+            panic!("{columns} columns: not a whole row");
+        };
+        let expected: Vec<Value> = (0..columns).map(|i| Value::Long(i as i64)).collect();
+        assert_eq!(values, expected, "{columns} columns");
+    }
 }

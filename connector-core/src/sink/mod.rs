@@ -32,12 +32,9 @@ pub trait Sink: Send + 'static {
         Ok(())
     }
 
-    /// A task for the user (see `Operations::task`); the sync stops after it. A sink that shows
-    /// no messages ignores it.
-    fn task(&mut self, message: &str) -> anyhow::Result<()> {
-        let _ = message;
-        Ok(())
-    }
+    /// A task for the user (see `Operations::task`); the sync stops after it. Required: a sink
+    /// that dropped it would stop the sync without telling the user why.
+    fn task(&mut self, message: &str) -> anyhow::Result<()>;
 
     /// Makes everything written so far durable, with `state_json` as the state to resume from.
     fn checkpoint(&mut self, state_json: &str) -> anyhow::Result<()>;
