@@ -29,7 +29,7 @@ use crate::destination::{FitError, KeyError};
 use crate::record::{Cells, CellsBuilder, Record, RecordKind};
 use crate::row::Row;
 use crate::row_reader::RowReader;
-use crate::schema::{TableRef, TableSchema};
+use crate::schema::{Column, TableRef, TableSchema};
 use crate::table::{Declared, Key, Patch};
 use crate::value::Value;
 
@@ -516,17 +516,22 @@ fn check_typed_cell(table: &TableSchema, index: usize, value: &mut Value) -> Res
     if !matches!(value, Value::Decimal(_) | Value::Json(_)) {
         return Ok(());
     }
-    let column = &table.columns[index];
-    let Some(data_type) = column.data_type else {
-        return Ok(());
-    };
     let taken = std::mem::replace(value, Value::Null);
-    *value = taken.coerce_to(data_type).map_err(|why| FitError {
-        table: table.qualified_name(),
-        column: column.name.to_string(),
-        why,
-    })?;
+    *value = fitted(table, &table.columns[index], taken)?;
     Ok(())
+}
+
+/// `value` converted to the declared type of `table`'s `column` (as it is, for a column of no
+/// declared type), or why it does not fit, naming the table and the column.
+fn fitted(table: &TableSchema, column: &Column, value: Value) -> Result<Value, FitError> {
+    match column.data_type {
+        Some(data_type) => value.coerce_to(data_type).map_err(|why| FitError {
+            table: table.qualified_name(),
+            column: column.name.to_string(),
+            why,
+        }),
+        None => Ok(value),
+    }
 }
 
 /// A typed row's cells with the columns of its `#[column(flatten)]` field, by name; those
@@ -587,12 +592,8 @@ pub(crate) fn checked_cells(table: &TableRef, row: Row, kind: RecordKind) -> cra
     guesses.resize(guesses.len().max(row.len()), u16::MAX);
     for (position, (column, value)) in row.into_cells().into_iter().enumerate() {
         let declared = declared_index(table, &column, &mut guesses[position]);
-        let value = match declared.and_then(|index| table.columns[usize::from(index)].data_type) {
-            Some(data_type) => value.coerce_to(data_type).map_err(|why| FitError {
-                table: table.qualified_name(),
-                column: column.to_string(),
-                why,
-            })?,
+        let value = match declared {
+            Some(index) => fitted(table, &table.columns[usize::from(index)], value)?,
             None => value,
         };
         cells.push(declared, || column, value);
@@ -605,7 +606,7 @@ pub(crate) fn checked_cells(table: &TableRef, row: Row, kind: RecordKind) -> cra
 /// [`RowReader`] read): the same checks, with no name to look up, and the values travel on as
 /// they are.
 fn checked_values(table: &TableSchema, mut values: Vec<Value>) -> crate::Result<Cells> {
-    for (column, value) in table.columns.iter().zip(&mut values) {
+    for (column, value) in table.columns.iter().zip(&values) {
         if column.primary_key && value.is_null() {
             return Err(KeyError::Missing {
                 table: table.qualified_name(),
@@ -617,14 +618,8 @@ fn checked_values(table: &TableSchema, mut values: Vec<Value>) -> crate::Result<
     for (column, value) in table.columns.iter().zip(&mut values) {
         // The reader fitted the values already (fitting again changes nothing); this fits what
         // `Row::set` put in since.
-        if let Some(data_type) = column.data_type {
-            let taken = std::mem::replace(value, Value::Null);
-            *value = taken.coerce_to(data_type).map_err(|why| FitError {
-                table: table.qualified_name(),
-                column: column.name.to_string(),
-                why,
-            })?;
-        }
+        let taken = std::mem::replace(value, Value::Null);
+        *value = fitted(table, column, taken)?;
     }
     Ok(Cells::All(values))
 }

@@ -281,8 +281,9 @@ impl Value {
     }
 
     /// For JSON, a value that is not a document or text: what Python's `json.dumps` makes of
-    /// it, a bool or a finite number as that JSON value. JSON has no NaN or infinities; dates, bytes, decimals and
-    /// XML have no JSON form (Python refuses them too, except XML, which it does not have).
+    /// it, a bool or a finite number as that JSON value. JSON has no NaN or infinities; dates,
+    /// bytes, decimals and XML have no JSON form (Python refuses them too, except XML, which it
+    /// does not have).
     fn into_json_text(self) -> Option<String> {
         match self {
             Value::Bool(b) => Some(b.to_string()),
