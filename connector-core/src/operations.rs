@@ -591,7 +591,7 @@ pub(crate) fn checked_cells(table: &TableRef, row: Row, kind: RecordKind) -> cra
     let mut guesses = LAST_ROW_COLUMNS.take();
     guesses.resize(guesses.len().max(row.len()), u16::MAX);
     for (position, (column, value)) in row.into_cells().into_iter().enumerate() {
-        let declared = declared_index(table, &column, &mut guesses[position]);
+        let declared = table.column_index_guessed(&column, &mut guesses[position]);
         let value = match declared {
             Some(index) => fitted(table, &table.columns[usize::from(index)], value)?,
             None => value,
@@ -629,21 +629,4 @@ thread_local! {
     /// of a table mostly list their columns in one order, so the guess saves a search. Only a
     /// guess, always verified.
     static LAST_ROW_COLUMNS: Cell<Vec<u16>> = const { Cell::new(Vec::new()) };
-}
-
-/// The index of `column` among `table`'s declared columns, trying `guess` first and keeping
-/// the answer in it for the next row.
-fn declared_index(table: &TableSchema, column: &str, guess: &mut u16) -> Option<u16> {
-    if let Some(guessed) = table.columns.get(usize::from(*guess))
-        && guessed.name == column
-    {
-        return Some(*guess);
-    }
-    let index = table
-        .columns
-        .iter()
-        .position(|c| c.name == column)
-        .and_then(|index| u16::try_from(index).ok())?;
-    *guess = index;
-    Some(index)
 }

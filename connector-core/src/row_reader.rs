@@ -247,24 +247,10 @@ impl Visitor<'_> for KeySeed<'_> {
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<Key, E> {
-        let columns = &self.table.columns;
-        if columns
-            .get(usize::from(*self.guess))
-            .is_some_and(|c| c.name == name)
-        {
-            return Ok(Key::Declared(*self.guess));
-        }
-        match columns
-            .iter()
-            .position(|c| c.name == name)
-            .and_then(|index| u16::try_from(index).ok())
-        {
-            Some(index) => {
-                *self.guess = index;
-                Ok(Key::Declared(index))
-            }
-            None => Ok(Key::Other(shared_name(self.position, name))),
-        }
+        Ok(match self.table.column_index_guessed(name, self.guess) {
+            Some(index) => Key::Declared(index),
+            None => Key::Other(shared_name(self.position, name)),
+        })
     }
 }
 

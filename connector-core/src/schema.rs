@@ -325,6 +325,20 @@ impl TableSchema {
         self.columns.iter().position(|c| c.name == name)
     }
 
+    /// [`column_index`](TableSchema::column_index), trying `guess` first and keeping the answer
+    /// in it for the next lookup: rows of a table mostly list their columns in one order, so the
+    /// guess, always verified, saves a search.
+    pub(crate) fn column_index_guessed(&self, name: &str, guess: &mut u16) -> Option<u16> {
+        if let Some(guessed) = self.columns.get(usize::from(*guess))
+            && guessed.name == name
+        {
+            return Some(*guess);
+        }
+        let index = u16::try_from(self.column_index(name)?).ok()?;
+        *guess = index;
+        Some(index)
+    }
+
     /// `schema.table` or `table`, for messages.
     pub fn qualified_name(&self) -> String {
         match &self.schema {
